@@ -1,0 +1,15 @@
+//! callbase's typed domain values: parsed once at the edge, trusted everywhere after.
+
+mod email;
+mod ids;
+mod role;
+mod text;
+mod time;
+mod workspace;
+
+pub use email::{Email, EmailError};
+pub use ids::{AuditId, IdError, TokenId, UserId, WorkspaceId};
+pub use role::{Role, RoleError, UserStatus};
+pub use text::{DisplayName, TextError};
+pub use time::{Timestamp, from_micros, now, to_micros};
+pub use workspace::{RegionCode, RegionError, TimeZoneError, TimeZoneName};

@@ -1,0 +1,40 @@
+//! What can go wrong in storage, in terms the server maps to HTTP without guessing.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken; names the constraint's subject (`email`, `member`, …).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A change would leave a workspace without any owner.
+    #[error("a workspace must keep at least one owner")]
+    LastOwner,
+    /// A row read back does not parse as a domain value: the database was edited by hand.
+    #[error("stored {column} is invalid: {reason}")]
+    Corrupt {
+        column: &'static str,
+        reason: String,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    pub(crate) fn corrupt(column: &'static str, reason: impl ToString) -> Self {
+        Self::Corrupt {
+            column,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Maps a unique violation to `Conflict(subject)`, passing every other error through.
+pub(crate) fn conflict_on_unique(subject: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| match err.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::Conflict(subject),
+        _ => StoreError::Database(err),
+    }
+}

@@ -1,0 +1,137 @@
+//! callbase storage: the `Store` traits, their SQL implementation for SQLite and PostgreSQL,
+//! and the contract suite both databases must pass.
+
+mod error;
+mod model;
+mod page;
+mod sql;
+pub mod testing;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+pub use page::{Page, PageRequest, SortOrder};
+pub use sql::{Backend, SqlStore, SqliteTuning};
+
+use async_trait::async_trait;
+use callbase_domain::{Email, Role, Timestamp, TokenId, UserId, WorkspaceId};
+
+/// Everything the server needs from a database.
+pub trait Store: UserStore + WorkspaceStore + TokenStore + AuditStore + Send + Sync {}
+impl<T: UserStore + WorkspaceStore + TokenStore + AuditStore + Send + Sync> Store for T {}
+
+/// Accounts. Users belong to no workspace; memberships connect them.
+#[async_trait]
+pub trait UserStore {
+    /// Fails with `Conflict` when the e-mail address is taken.
+    async fn create_user(&self, user: NewUser, audit: &AuditEntry) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// The user and their password hash, for logging in.
+    async fn user_credentials(&self, email: &Email) -> StoreResult<Option<(User, String)>>;
+    async fn list_users(&self, filter: &UserFilter, page: &PageRequest) -> StoreResult<Page<User>>;
+    async fn update_user(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<User>>;
+    async fn count_users(&self) -> StoreResult<u64>;
+}
+
+/// Workspaces and who belongs to them with which role.
+#[async_trait]
+pub trait WorkspaceStore {
+    /// Creates the workspace and, when given, its first owner, in one transaction.
+    async fn create_workspace(
+        &self,
+        workspace: NewWorkspace,
+        owner: Option<UserId>,
+        audit: &AuditEntry,
+    ) -> StoreResult<Workspace>;
+    async fn workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>>;
+    async fn list_workspaces(
+        &self,
+        filter: &WorkspaceFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Workspace>>;
+    async fn update_workspace(
+        &self,
+        id: WorkspaceId,
+        patch: &WorkspacePatch,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Workspace>>;
+    /// Deletes the workspace and everything in it. False when it did not exist.
+    async fn delete_workspace(&self, id: WorkspaceId, audit: &AuditEntry) -> StoreResult<bool>;
+    async fn workspace_stats(&self, id: WorkspaceId) -> StoreResult<WorkspaceStats>;
+
+    /// The user's workspaces with their role in each, oldest membership first.
+    async fn memberships(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+    async fn role_in(&self, workspace: WorkspaceId, user: UserId) -> StoreResult<Option<Role>>;
+    async fn list_members(
+        &self,
+        workspace: WorkspaceId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Member>>;
+    /// Fails with `Conflict` when the user is already a member.
+    async fn add_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: &AuditEntry,
+    ) -> StoreResult<Member>;
+    /// Fails with `LastOwner` when this would leave the workspace without an owner.
+    async fn set_member_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Member>>;
+    /// Fails with `LastOwner` when this would leave the workspace without an owner.
+    async fn remove_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+}
+
+/// API tokens and login sessions, looked up by the hash of their secret.
+#[async_trait]
+pub trait TokenStore {
+    /// `audit` is `None` for login sessions, which are not mutations of workspace data.
+    async fn create_token(&self, token: NewToken, audit: Option<&AuditEntry>)
+    -> StoreResult<Token>;
+    async fn token_by_secret_hash(&self, secret_hash: &[u8]) -> StoreResult<Option<Token>>;
+    async fn token(&self, id: TokenId) -> StoreResult<Option<Token>>;
+    async fn list_tokens(
+        &self,
+        filter: &TokenFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Token>>;
+    /// Records use, at most once per `granularity` (microseconds) to keep reads cheap.
+    async fn touch_token(&self, id: TokenId, at: Timestamp, granularity: i64) -> StoreResult<()>;
+    async fn revoke_token(
+        &self,
+        id: TokenId,
+        at: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<Option<Token>>;
+}
+
+/// The append-only record of every mutation.
+#[async_trait]
+pub trait AuditStore {
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditRecord>>;
+}
+
+/// Schema and liveness, for `migrate` and `/readyz`.
+#[async_trait]
+pub trait Admin {
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,183 @@
+//! The records the store reads and writes, in domain types.
+
+use callbase_domain::{
+    AuditId, DisplayName, Email, RegionCode, Role, TimeZoneName, Timestamp, TokenId, UserId,
+    UserStatus, WorkspaceId,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: DisplayName,
+    pub is_superuser: bool,
+    pub status: UserStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: Email,
+    pub name: DisplayName,
+    pub password_hash: String,
+    pub is_superuser: bool,
+    pub at: Timestamp,
+}
+
+/// Fields left `None` stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<DisplayName>,
+    pub password_hash: Option<String>,
+    pub is_superuser: Option<bool>,
+    pub status: Option<UserStatus>,
+    pub at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Only members of this workspace.
+    pub workspace: Option<WorkspaceId>,
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: DisplayName,
+    pub time_zone: TimeZoneName,
+    pub region: Option<RegionCode>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub id: WorkspaceId,
+    pub name: DisplayName,
+    pub time_zone: TimeZoneName,
+    pub region: Option<RegionCode>,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkspacePatch {
+    pub name: Option<DisplayName>,
+    pub time_zone: Option<TimeZoneName>,
+    /// `Some(None)` clears the region.
+    pub region: Option<Option<RegionCode>>,
+    pub at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceFilter {
+    /// Only workspaces this user belongs to.
+    pub member: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorkspaceStats {
+    pub members: u64,
+    pub api_tokens: u64,
+    pub audit_events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Long-lived, named, scoped to one workspace.
+    Api,
+    /// A login; acts in whichever of the user's workspaces the request names.
+    Session,
+}
+
+impl TokenKind {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Session => "session",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub id: TokenId,
+    pub kind: TokenKind,
+    pub user_id: UserId,
+    pub workspace_id: Option<WorkspaceId>,
+    pub name: String,
+    /// The first characters of the secret, to recognise a token in a list.
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl Token {
+    #[must_use]
+    pub fn is_usable_at(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|expiry| now < expiry)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub kind: TokenKind,
+    pub secret_hash: Vec<u8>,
+    pub user_id: UserId,
+    pub workspace_id: Option<WorkspaceId>,
+    pub name: String,
+    pub prefix: String,
+    pub at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    pub kind: Option<TokenKind>,
+    pub workspace: Option<WorkspaceId>,
+    pub user: Option<UserId>,
+}
+
+/// Who did what to which thing, from where: written in the same transaction as the change.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub workspace_id: Option<WorkspaceId>,
+    pub actor_user: Option<UserId>,
+    pub actor_token: Option<TokenId>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub details: serde_json::Value,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub at: Timestamp,
+}
+
+pub type AuditRecord = AuditEntry;
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub workspace: Option<WorkspaceId>,
+    pub action: Option<String>,
+    pub actor_user: Option<UserId>,
+    pub target_id: Option<String>,
+}

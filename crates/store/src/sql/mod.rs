@@ -1,0 +1,190 @@
+//! One SQL implementation of the store traits that speaks both SQLite and PostgreSQL.
+//!
+//! Query texts are shared (`$N` placeholders work on both); where the dialects differ a
+//! method matches on the backend. The `read!`/`write!` macros compile one body per driver.
+
+mod audit;
+mod rows;
+mod select;
+mod tokens;
+mod users;
+mod workspaces;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{Admin, StoreError, StoreResult};
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; `None` for anything else.
+    #[must_use]
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme)?;
+        match scheme {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Connection pool sizes and waits.
+#[derive(Debug, Clone)]
+pub struct SqliteTuning {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for SqliteTuning {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pools {
+    /// SQLite allows one writer at a time: a one-connection write pool queues writers in
+    /// the application instead of failing them with SQLITE_BUSY, while readers run in parallel.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) pools: Pools,
+}
+
+/// Runs `$body` with `$pool` bound to a pool fit for reading.
+macro_rules! read {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pools {
+            $crate::sql::Pools::Sqlite { read: $pool, .. } => $body,
+            $crate::sql::Pools::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to a pool fit for writing.
+macro_rules! write {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pools {
+            $crate::sql::Pools::Sqlite { write: $pool, .. } => $body,
+            $crate::sql::Pools::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub(crate) use {read, write};
+
+impl SqlStore {
+    /// Opens (and for SQLite creates) the database the URL names. Does not migrate.
+    pub async fn connect(url: &str, tuning: &SqliteTuning) -> StoreResult<Self> {
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                format!("unsupported database URL scheme in {url:?}: use sqlite: or postgres:")
+                    .into(),
+            ))
+        })?;
+        let pools = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a committed transaction survives power loss, as a 2xx promises.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-16000");
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(tuning.acquire_timeout)
+                    .connect_with(options.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(tuning.max_connections.max(1))
+                    .acquire_timeout(tuning.acquire_timeout)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                Pools::Sqlite { read, write }
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url)?.application_name("callbase");
+                let pool = PgPoolOptions::new()
+                    .max_connections(tuning.max_connections.max(2) * 2)
+                    .acquire_timeout(tuning.acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                Pools::Postgres(pool)
+            }
+        };
+        Ok(Self { pools })
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Connections open and idle, for the metrics endpoint.
+    #[must_use]
+    pub fn pool_state(&self) -> (u32, usize) {
+        read!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+#[async_trait]
+impl Admin for SqlStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        read!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+}
