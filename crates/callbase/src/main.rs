@@ -1,1 +1,72 @@
-fn main() {}
+//! `callbase`: one binary for the server and its administration.
+
+mod accounts;
+mod config;
+mod logging;
+mod parse;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callbase",
+    version,
+    about = "Provider-agnostic call management and call logging server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (creates and migrates the database; first start creates the admin).
+    Serve(Box<config::ServeArgs>),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(config::DataArgs),
+    /// Manage user accounts on the database directly.
+    User {
+        #[command(subcommand)]
+        action: accounts::UserAction,
+    },
+    /// Create API tokens on the database directly.
+    Token {
+        #[command(subcommand)]
+        action: accounts::TokenAction,
+    },
+    /// Print the OpenAPI document this build serves.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(&format!("cannot start the async runtime: {err}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(*args).await,
+            Command::Migrate(args) => serve::migrate(args).await,
+            Command::User { action } => accounts::user(action).await,
+            Command::Token { action } => accounts::token(action).await,
+            Command::Openapi => {
+                print!("{}", callbase_server::openapi_json());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+/// One line on stderr, no backtrace: what is wrong and where.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("callbase: {message}");
+    ExitCode::from(2)
+}

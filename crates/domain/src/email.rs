@@ -35,11 +35,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-        if well_formed {
-            Ok(Self(email))
-        } else {
-            Err(EmailError::Malformed)
-        }
+        if well_formed { Ok(Self(email)) } else { Err(EmailError::Malformed) }
     }
 
     #[must_use]
@@ -73,21 +69,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in [
-            "",
-            "  ",
-            "nobody",
-            "@example.com",
-            "a@",
-            "a@b@c",
-            "a b@c.d",
-            "a@.com",
-        ] {
+        for bad in ["", "  ", "nobody", "@example.com", "a@", "a@b@c", "a b@c.d", "a@.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert_eq!(
-            Email::parse(&format!("{}@x.io", "a".repeat(260))),
-            Err(EmailError::TooLong)
-        );
+        assert_eq!(Email::parse(&format!("{}@x.io", "a".repeat(260))), Err(EmailError::TooLong));
     }
 }

@@ -55,10 +55,7 @@ impl FromStr for Role {
     type Err = RoleError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| RoleError(s.to_owned()))
+        Self::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| RoleError(s.to_owned()))
     }
 }
 
@@ -108,10 +105,7 @@ mod tests {
 
     #[test]
     fn permissions_follow_rank() {
-        let admins: Vec<_> = Role::ALL
-            .into_iter()
-            .filter(|r| r.can_administer())
-            .collect();
+        let admins: Vec<_> = Role::ALL.into_iter().filter(|r| r.can_administer()).collect();
         assert_eq!(admins, [Role::Owner, Role::Admin]);
         let writers: Vec<_> = Role::ALL.into_iter().filter(|r| r.can_write()).collect();
         assert_eq!(writers, [Role::Owner, Role::Admin, Role::Agent]);

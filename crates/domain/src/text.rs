@@ -59,10 +59,7 @@ mod tests {
 
     #[test]
     fn trims_and_bounds() {
-        assert_eq!(
-            DisplayName::parse("  Sales  ").map(|n| n.to_string()),
-            Ok("Sales".into())
-        );
+        assert_eq!(DisplayName::parse("  Sales  ").map(|n| n.to_string()), Ok("Sales".into()));
         assert_eq!(DisplayName::parse("   "), Err(TextError::Empty));
         assert_eq!(DisplayName::parse("a\u{0}b"), Err(TextError::Control));
         assert!(DisplayName::parse(&"x".repeat(201)).is_err());

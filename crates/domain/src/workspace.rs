@@ -98,10 +98,7 @@ mod tests {
 
     #[test]
     fn regions_are_two_letters() {
-        assert_eq!(
-            RegionCode::parse("de").map(|r| r.to_string()),
-            Ok("DE".into())
-        );
+        assert_eq!(RegionCode::parse("de").map(|r| r.to_string()), Ok("DE".into()));
         for bad in ["", "D", "DEU", "1A"] {
             assert!(RegionCode::parse(bad).is_err());
         }

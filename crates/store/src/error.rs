@@ -10,10 +10,7 @@ pub enum StoreError {
     LastOwner,
     /// A row read back does not parse as a domain value: the database was edited by hand.
     #[error("stored {column} is invalid: {reason}")]
-    Corrupt {
-        column: &'static str,
-        reason: String,
-    },
+    Corrupt { column: &'static str, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -23,11 +20,14 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// The database could not take the request in time: worth retrying, not a fault.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::PoolTimedOut))
+    }
+
     pub(crate) fn corrupt(column: &'static str, reason: impl ToString) -> Self {
-        Self::Corrupt {
-            column,
-            reason: reason.to_string(),
-        }
+        Self::Corrupt { column, reason: reason.to_string() }
     }
 }
 

@@ -16,8 +16,11 @@ use async_trait::async_trait;
 use callbase_domain::{Email, Role, Timestamp, TokenId, UserId, WorkspaceId};
 
 /// Everything the server needs from a database.
-pub trait Store: UserStore + WorkspaceStore + TokenStore + AuditStore + Send + Sync {}
-impl<T: UserStore + WorkspaceStore + TokenStore + AuditStore + Send + Sync> Store for T {}
+pub trait Store:
+    UserStore + WorkspaceStore + TokenStore + AuditStore + Admin + Send + Sync
+{
+}
+impl<T: UserStore + WorkspaceStore + TokenStore + AuditStore + Admin + Send + Sync> Store for T {}
 
 /// Accounts. Users belong to no workspace; memberships connect them.
 #[async_trait]
@@ -134,4 +137,8 @@ pub trait AuditStore {
 pub trait Admin {
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+    /// Connections open and idle.
+    fn pool_state(&self) -> (u32, usize);
 }

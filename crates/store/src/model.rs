@@ -23,6 +23,8 @@ pub struct NewUser {
     pub name: DisplayName,
     pub password_hash: String,
     pub is_superuser: bool,
+    /// Join this workspace with this role, in the same transaction.
+    pub membership: Option<(WorkspaceId, Role)>,
     pub at: Timestamp,
 }
 
@@ -177,6 +179,8 @@ pub type AuditRecord = AuditEntry;
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub workspace: Option<WorkspaceId>,
+    /// Only entries that belong to no workspace.
+    pub instance_only: bool,
     pub action: Option<String>,
     pub actor_user: Option<UserId>,
     pub target_id: Option<String>,

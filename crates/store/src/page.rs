@@ -22,11 +22,7 @@ impl PageRequest {
 
     #[must_use]
     pub fn first(limit: u32) -> Self {
-        Self {
-            after: None,
-            limit: limit.clamp(1, Self::MAX_LIMIT),
-            order: SortOrder::Descending,
-        }
+        Self { after: None, limit: limit.clamp(1, Self::MAX_LIMIT), order: SortOrder::Descending }
     }
 
     pub(crate) fn fetch_limit(&self) -> i64 {
@@ -73,9 +69,6 @@ impl<T> Page<T> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next: self.next,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next: self.next }
     }
 }

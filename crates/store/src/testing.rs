@@ -18,10 +18,7 @@ pub async fn fresh_database_url(backend: crate::Backend) -> StoreResult<String> 
         crate::Backend::Sqlite => {
             let dir: PathBuf = std::env::temp_dir().join("callbase-tests");
             std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
-            Ok(format!(
-                "sqlite://{}",
-                dir.join(format!("{name}.db")).display()
-            ))
+            Ok(format!("sqlite://{}", dir.join(format!("{name}.db")).display()))
         }
         crate::Backend::Postgres => {
             let admin = postgres_admin_url();
@@ -31,9 +28,7 @@ pub async fn fresh_database_url(backend: crate::Backend) -> StoreResult<String> 
                 sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
             )
             .await?;
-            let base = admin
-                .rsplit_once('/')
-                .map_or(admin.as_str(), |(base, _)| base);
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
             Ok(format!("{base}/{name}"))
         }
     }

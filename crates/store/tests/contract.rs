@@ -37,9 +37,7 @@ contract!(
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {
-    fresh_store(backend)
-        .await
-        .expect("a fresh database (is PostgreSQL running?)")
+    fresh_store(backend).await.expect("a fresh database (is PostgreSQL running?)")
 }
 
 fn audit(workspace: Option<WorkspaceId>, action: &str, target: impl ToString) -> AuditEntry {
@@ -66,12 +64,10 @@ async fn new_user(store: &dyn Store, email: &str) -> callbase_store::User {
         name: DisplayName::parse("Test User").expect("name"),
         password_hash: "$argon2id$fake".to_owned(),
         is_superuser: false,
+        membership: None,
         at: now(),
     };
-    store
-        .create_user(user, &audit(None, "user.create", id))
-        .await
-        .expect("create user")
+    store.create_user(user, &audit(None, "user.create", id)).await.expect("create user")
 }
 
 async fn new_workspace(store: &dyn Store, owner: Option<UserId>) -> callbase_store::Workspace {
@@ -113,28 +109,18 @@ async fn duplicate_email_conflicts_and_writes_nothing(store: &dyn Store) {
         name: DisplayName::parse("Other").expect("name"),
         password_hash: "x".to_owned(),
         is_superuser: false,
+        membership: None,
         at: now(),
     };
-    let err = store
-        .create_user(user, &audit(None, "user.create", "dup"))
-        .await;
+    let err = store.create_user(user, &audit(None, "user.create", "dup")).await;
     assert!(matches!(err, Err(StoreError::Conflict("email"))), "{err:?}");
-    let log = store
-        .list_audit(&AuditFilter::default(), &PageRequest::first(100))
-        .await;
-    assert_eq!(
-        log.expect("audit").items.len(),
-        1,
-        "the failed insert left no audit entry"
-    );
+    let log = store.list_audit(&AuditFilter::default(), &PageRequest::first(100)).await;
+    assert_eq!(log.expect("audit").items.len(), 1, "the failed insert left no audit entry");
 }
 
 async fn user_patch_changes_only_given_fields(store: &dyn Store) {
     let user = new_user(store, "patch@example.com").await;
-    let patch = UserPatch {
-        status: Some(UserStatus::Suspended),
-        ..UserPatch::default()
-    };
+    let patch = UserPatch { status: Some(UserStatus::Suspended), ..UserPatch::default() };
     let patched = store
         .update_user(user.id, &patch, &audit(None, "user.suspend", user.id))
         .await
@@ -143,9 +129,7 @@ async fn user_patch_changes_only_given_fields(store: &dyn Store) {
     assert_eq!(patched.status, UserStatus::Suspended);
     assert_eq!(patched.name, user.name);
     assert!(!patched.is_superuser);
-    let missing = store
-        .update_user(UserId::new(), &patch, &audit(None, "user.suspend", "x"))
-        .await;
+    let missing = store.update_user(UserId::new(), &patch, &audit(None, "user.suspend", "x")).await;
     assert_eq!(missing.expect("update"), None);
 }
 
@@ -156,16 +140,9 @@ async fn users_page_without_gaps_or_duplicates(store: &dyn Store) {
     }
     for order in [SortOrder::Ascending, SortOrder::Descending] {
         let mut seen = Vec::new();
-        let mut page = PageRequest {
-            after: None,
-            limit: 3,
-            order,
-        };
+        let mut page = PageRequest { after: None, limit: 3, order };
         loop {
-            let got = store
-                .list_users(&UserFilter::default(), &page)
-                .await
-                .expect("list");
+            let got = store.list_users(&UserFilter::default(), &page).await.expect("list");
             assert!(got.items.len() <= 3);
             seen.extend(got.items.iter().map(|u| u.id));
             match got.next {
@@ -185,48 +162,27 @@ async fn workspace_creation_makes_the_owner(store: &dyn Store) {
     let owner = new_user(store, "owner@example.com").await;
     let workspace = new_workspace(store, Some(owner.id)).await;
     assert_eq!(workspace.time_zone.as_str(), "Europe/Berlin");
-    assert_eq!(
-        store.role_in(workspace.id, owner.id).await.expect("role"),
-        Some(Role::Owner)
-    );
+    assert_eq!(store.role_in(workspace.id, owner.id).await.expect("role"), Some(Role::Owner));
     let memberships = store.memberships(owner.id).await.expect("memberships");
     assert_eq!(memberships.len(), 1);
     assert_eq!(memberships[0].workspace, workspace);
-    let mine = WorkspaceFilter {
-        member: Some(owner.id),
-    };
-    let listed = store
-        .list_workspaces(&mine, &PageRequest::first(10))
-        .await
-        .expect("list");
+    let mine = WorkspaceFilter { member: Some(owner.id) };
+    let listed = store.list_workspaces(&mine, &PageRequest::first(10)).await.expect("list");
     assert_eq!(listed.items, vec![workspace.clone()]);
     let patch = WorkspacePatch {
-        region: Some(Some(
-            callbase_domain::RegionCode::parse("DE").expect("region"),
-        )),
+        region: Some(Some(callbase_domain::RegionCode::parse("DE").expect("region"))),
         ..WorkspacePatch::default()
     };
     let updated = store
-        .update_workspace(
-            workspace.id,
-            &patch,
-            &audit(Some(workspace.id), "workspace.update", 1),
-        )
+        .update_workspace(workspace.id, &patch, &audit(Some(workspace.id), "workspace.update", 1))
         .await
         .expect("update")
         .expect("exists");
     assert_eq!(updated.region.map(|r| r.to_string()), Some("DE".to_owned()));
     assert_eq!(updated.name, workspace.name);
-    let cleared = WorkspacePatch {
-        region: Some(None),
-        ..WorkspacePatch::default()
-    };
+    let cleared = WorkspacePatch { region: Some(None), ..WorkspacePatch::default() };
     let updated = store
-        .update_workspace(
-            workspace.id,
-            &cleared,
-            &audit(Some(workspace.id), "workspace.update", 2),
-        )
+        .update_workspace(workspace.id, &cleared, &audit(Some(workspace.id), "workspace.update", 2))
         .await
         .expect("update")
         .expect("exists");
@@ -240,48 +196,23 @@ async fn members_are_scoped_to_their_workspace(store: &dyn Store) {
     let a = new_workspace(store, Some(a_owner.id)).await;
     let b = new_workspace(store, Some(b_owner.id)).await;
     store
-        .add_member(
-            a.id,
-            agent.id,
-            Role::Agent,
-            &audit(Some(a.id), "member.add", agent.id),
-        )
+        .add_member(a.id, agent.id, Role::Agent, &audit(Some(a.id), "member.add", agent.id))
         .await
         .expect("add");
     let again = store
-        .add_member(
-            a.id,
-            agent.id,
-            Role::Viewer,
-            &audit(Some(a.id), "member.add", agent.id),
-        )
+        .add_member(a.id, agent.id, Role::Viewer, &audit(Some(a.id), "member.add", agent.id))
         .await;
-    assert!(
-        matches!(again, Err(StoreError::Conflict("member"))),
-        "{again:?}"
-    );
-    let a_members = store
-        .list_members(a.id, &PageRequest::first(10))
-        .await
-        .expect("list");
+    assert!(matches!(again, Err(StoreError::Conflict("member"))), "{again:?}");
+    let a_members = store.list_members(a.id, &PageRequest::first(10)).await.expect("list");
     let mut ids: Vec<_> = a_members.items.iter().map(|m| m.user.id).collect();
     ids.sort();
     let mut expected = vec![a_owner.id, agent.id];
     expected.sort();
     assert_eq!(ids, expected);
     assert_eq!(store.role_in(b.id, agent.id).await.expect("role"), None);
-    let in_b = UserFilter {
-        workspace: Some(b.id),
-        ..UserFilter::default()
-    };
-    let b_users = store
-        .list_users(&in_b, &PageRequest::first(10))
-        .await
-        .expect("list");
-    assert_eq!(
-        b_users.items.iter().map(|u| u.id).collect::<Vec<_>>(),
-        vec![b_owner.id]
-    );
+    let in_b = UserFilter { workspace: Some(b.id), ..UserFilter::default() };
+    let b_users = store.list_users(&in_b, &PageRequest::first(10)).await.expect("list");
+    assert_eq!(b_users.items.iter().map(|u| u.id).collect::<Vec<_>>(), vec![b_owner.id]);
     let stats = store.workspace_stats(a.id).await.expect("stats");
     assert_eq!(stats.members, 2);
 }
@@ -291,50 +222,27 @@ async fn last_owner_cannot_leave_or_be_demoted(store: &dyn Store) {
     let second = new_user(store, "second@example.com").await;
     let ws = new_workspace(store, Some(owner.id)).await;
     let demote = store
-        .set_member_role(
-            ws.id,
-            owner.id,
-            Role::Admin,
-            &audit(Some(ws.id), "member.role", 1),
-        )
+        .set_member_role(ws.id, owner.id, Role::Admin, &audit(Some(ws.id), "member.role", 1))
         .await;
     assert!(matches!(demote, Err(StoreError::LastOwner)), "{demote:?}");
-    let leave = store
-        .remove_member(ws.id, owner.id, &audit(Some(ws.id), "member.remove", 1))
-        .await;
+    let leave = store.remove_member(ws.id, owner.id, &audit(Some(ws.id), "member.remove", 1)).await;
     assert!(matches!(leave, Err(StoreError::LastOwner)), "{leave:?}");
-    assert_eq!(
-        store.role_in(ws.id, owner.id).await.expect("role"),
-        Some(Role::Owner)
-    );
+    assert_eq!(store.role_in(ws.id, owner.id).await.expect("role"), Some(Role::Owner));
 
     store
-        .add_member(
-            ws.id,
-            second.id,
-            Role::Owner,
-            &audit(Some(ws.id), "member.add", 2),
-        )
+        .add_member(ws.id, second.id, Role::Owner, &audit(Some(ws.id), "member.add", 2))
         .await
         .expect("add");
     let demoted = store
-        .set_member_role(
-            ws.id,
-            owner.id,
-            Role::Viewer,
-            &audit(Some(ws.id), "member.role", 3),
-        )
+        .set_member_role(ws.id, owner.id, Role::Viewer, &audit(Some(ws.id), "member.role", 3))
         .await
         .expect("demote")
         .expect("member");
     assert_eq!(demoted.role, Role::Viewer);
-    let removed = store
-        .remove_member(ws.id, owner.id, &audit(Some(ws.id), "member.remove", 4))
-        .await;
+    let removed =
+        store.remove_member(ws.id, owner.id, &audit(Some(ws.id), "member.remove", 4)).await;
     assert!(removed.expect("remove"));
-    let unknown = store
-        .set_member_role(ws.id, owner.id, Role::Agent, &audit(None, "x", 5))
-        .await;
+    let unknown = store.set_member_role(ws.id, owner.id, Role::Agent, &audit(None, "x", 5)).await;
     assert_eq!(unknown.expect("no error"), None);
 }
 
@@ -356,20 +264,10 @@ async fn removing_a_member_revokes_their_tokens(store: &dyn Store) {
     let owner = new_user(store, "o@example.com").await;
     let agent = new_user(store, "ag@example.com").await;
     let ws = new_workspace(store, Some(owner.id)).await;
-    store
-        .add_member(ws.id, agent.id, Role::Agent, &audit(Some(ws.id), "m", 1))
-        .await
-        .expect("add");
-    let token = store
-        .create_token(api_token(agent.id, ws.id, b"agent-secret"), None)
-        .await;
+    store.add_member(ws.id, agent.id, Role::Agent, &audit(Some(ws.id), "m", 1)).await.expect("add");
+    let token = store.create_token(api_token(agent.id, ws.id, b"agent-secret"), None).await;
     let token = token.expect("token");
-    assert!(
-        store
-            .remove_member(ws.id, agent.id, &audit(Some(ws.id), "m", 2))
-            .await
-            .expect("rm")
-    );
+    assert!(store.remove_member(ws.id, agent.id, &audit(Some(ws.id), "m", 2)).await.expect("rm"));
     let after = store.token(token.id).await.expect("get").expect("exists");
     assert!(after.revoked_at.is_some());
 }
@@ -377,9 +275,7 @@ async fn removing_a_member_revokes_their_tokens(store: &dyn Store) {
 async fn deleting_a_workspace_removes_its_data(store: &dyn Store) {
     let owner = new_user(store, "del@example.com").await;
     let ws = new_workspace(store, Some(owner.id)).await;
-    let token = store
-        .create_token(api_token(owner.id, ws.id, b"del-secret"), None)
-        .await;
+    let token = store.create_token(api_token(owner.id, ws.id, b"del-secret"), None).await;
     let token = token.expect("token");
     assert!(
         store
@@ -396,14 +292,9 @@ async fn deleting_a_workspace_removes_its_data(store: &dyn Store) {
             .await
             .expect("again")
     );
-    let log = store
-        .list_audit(&AuditFilter::default(), &PageRequest::first(10))
-        .await
-        .expect("log");
-    assert_eq!(
-        log.items[0].action, "workspace.delete",
-        "the deletion itself stays on record"
-    );
+    let log =
+        store.list_audit(&AuditFilter::default(), &PageRequest::first(10)).await.expect("log");
+    assert_eq!(log.items[0].action, "workspace.delete", "the deletion itself stays on record");
     assert_eq!(log.items[0].workspace_id, None);
 }
 
@@ -417,30 +308,16 @@ async fn tokens_are_found_by_hash_touched_and_revoked(store: &dyn Store) {
         )
         .await
         .expect("create");
-    let dup = store
-        .create_token(api_token(owner.id, ws.id, b"hash-1"), None)
-        .await;
+    let dup = store.create_token(api_token(owner.id, ws.id, b"hash-1"), None).await;
     assert!(matches!(dup, Err(StoreError::Conflict("token"))), "{dup:?}");
-    assert_eq!(
-        store.token_by_secret_hash(b"hash-1").await.expect("find"),
-        Some(token.clone())
-    );
-    assert_eq!(
-        store.token_by_secret_hash(b"other").await.expect("find"),
-        None
-    );
+    assert_eq!(store.token_by_secret_hash(b"hash-1").await.expect("find"), Some(token.clone()));
+    assert_eq!(store.token_by_secret_hash(b"other").await.expect("find"), None);
     assert!(token.is_usable_at(now()));
 
     let first_use = now();
-    store
-        .touch_token(token.id, first_use, 60_000_000)
-        .await
-        .expect("touch");
+    store.touch_token(token.id, first_use, 60_000_000).await.expect("touch");
     let later = callbase_domain::from_micros(callbase_domain::to_micros(first_use) + 1_000_000);
-    store
-        .touch_token(token.id, later, 60_000_000)
-        .await
-        .expect("touch");
+    store.touch_token(token.id, later, 60_000_000).await.expect("touch");
     let touched = store.token(token.id).await.expect("get").expect("exists");
     assert_eq!(
         touched.last_used_at,
@@ -448,41 +325,16 @@ async fn tokens_are_found_by_hash_touched_and_revoked(store: &dyn Store) {
         "a second use within a minute writes nothing"
     );
 
-    let revoked = store
-        .revoke_token(token.id, now(), None)
-        .await
-        .expect("revoke")
-        .expect("exists");
+    let revoked = store.revoke_token(token.id, now(), None).await.expect("revoke").expect("exists");
     assert!(!revoked.is_usable_at(now()));
-    let filter = TokenFilter {
-        workspace: Some(ws.id),
-        ..TokenFilter::default()
-    };
-    let listed = store
-        .list_tokens(&filter, &PageRequest::first(10))
-        .await
-        .expect("list");
+    let filter = TokenFilter { workspace: Some(ws.id), ..TokenFilter::default() };
+    let listed = store.list_tokens(&filter, &PageRequest::first(10)).await.expect("list");
     assert_eq!(listed.items.len(), 1);
-    let other = TokenFilter {
-        workspace: Some(WorkspaceId::new()),
-        ..TokenFilter::default()
-    };
+    let other = TokenFilter { workspace: Some(WorkspaceId::new()), ..TokenFilter::default() };
     assert!(
-        store
-            .list_tokens(&other, &PageRequest::first(10))
-            .await
-            .expect("list")
-            .items
-            .is_empty()
+        store.list_tokens(&other, &PageRequest::first(10)).await.expect("list").items.is_empty()
     );
-    assert_eq!(
-        store
-            .workspace_stats(ws.id)
-            .await
-            .expect("stats")
-            .api_tokens,
-        0
-    );
+    assert_eq!(store.workspace_stats(ws.id).await.expect("stats").api_tokens, 0);
 }
 
 async fn audit_is_listed_per_workspace_newest_first(store: &dyn Store) {
@@ -498,19 +350,9 @@ async fn audit_is_listed_per_workspace_newest_first(store: &dyn Store) {
             .await
             .expect("update");
     }
-    let only_a = AuditFilter {
-        workspace: Some(a.id),
-        ..AuditFilter::default()
-    };
-    let log = store
-        .list_audit(&only_a, &PageRequest::first(100))
-        .await
-        .expect("log");
-    let targets: Vec<_> = log
-        .items
-        .iter()
-        .filter_map(|e| e.target_id.clone())
-        .collect();
+    let only_a = AuditFilter { workspace: Some(a.id), ..AuditFilter::default() };
+    let log = store.list_audit(&only_a, &PageRequest::first(100)).await.expect("log");
+    let targets: Vec<_> = log.items.iter().filter_map(|e| e.target_id.clone()).collect();
     assert_eq!(targets, vec!["2", "1", "0", &a.id.to_string()]);
     assert!(log.items.iter().all(|e| e.workspace_id == Some(a.id)));
     assert_eq!(log.items[0].client_addr.as_deref(), Some("127.0.0.1"));
@@ -520,12 +362,7 @@ async fn audit_is_listed_per_workspace_newest_first(store: &dyn Store) {
         ..AuditFilter::default()
     };
     assert_eq!(
-        store
-            .list_audit(&by_action, &PageRequest::first(10))
-            .await
-            .expect("log")
-            .items
-            .len(),
+        store.list_audit(&by_action, &PageRequest::first(10)).await.expect("log").items.len(),
         1
     );
 }

@@ -44,15 +44,10 @@ impl AuditStore for SqlStore {
     ) -> StoreResult<Page<AuditRecord>> {
         let mut select = Select::new(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log"));
         select
-            .and_if(
-                "workspace_id = ?",
-                filter.workspace.map(|id| Arg::Uuid(id.into())),
-            )
+            .and_if("workspace_id = ?", filter.workspace.map(|id| Arg::Uuid(id.into())))
             .and_if("action = ?", filter.action.clone().map(Arg::Text))
-            .and_if(
-                "actor_user = ?",
-                filter.actor_user.map(|id| Arg::Uuid(id.into())),
-            )
+            .and_when(filter.instance_only, "workspace_id IS NULL")
+            .and_if("actor_user = ?", filter.actor_user.map(|id| Arg::Uuid(id.into())))
             .and_if("target_id = ?", filter.target_id.clone().map(Arg::Text));
         let (sql, args) = select.page("id", page);
         let rows: Vec<AuditRow> = read!(self, pool => {

@@ -58,10 +58,7 @@ pub struct SqliteTuning {
 
 impl Default for SqliteTuning {
     fn default() -> Self {
-        Self {
-            max_connections: 8,
-            acquire_timeout: Duration::from_secs(10),
-        }
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -148,20 +145,6 @@ impl SqlStore {
         Ok(Self { pools })
     }
 
-    #[must_use]
-    pub fn backend(&self) -> Backend {
-        match self.pools {
-            Pools::Sqlite { .. } => Backend::Sqlite,
-            Pools::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    /// Connections open and idle, for the metrics endpoint.
-    #[must_use]
-    pub fn pool_state(&self) -> (u32, usize) {
-        read!(self, pool => (pool.size(), pool.num_idle()))
-    }
-
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { read, write } => {
@@ -186,5 +169,16 @@ impl Admin for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         read!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn pool_state(&self) -> (u32, usize) {
+        read!(self, pool => (pool.size(), pool.num_idle()))
     }
 }

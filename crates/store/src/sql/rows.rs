@@ -86,8 +86,7 @@ impl TryFrom<WorkspaceRow> for Workspace {
 }
 
 pub(crate) fn parse_role(raw: &str) -> StoreResult<Role> {
-    raw.parse::<Role>()
-        .map_err(|e| StoreError::corrupt("memberships.role", e))
+    raw.parse::<Role>().map_err(|e| StoreError::corrupt("memberships.role", e))
 }
 
 #[derive(sqlx::FromRow)]

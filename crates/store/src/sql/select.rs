@@ -23,25 +23,31 @@ pub(crate) struct Select {
 impl Select {
     /// `base` is `SELECT … FROM …` with no `WHERE`.
     pub(crate) fn new(base: &str) -> Self {
-        Self {
-            sql: base.to_owned(),
-            args: Vec::new(),
-            has_where: false,
-        }
+        Self { sql: base.to_owned(), args: Vec::new(), has_where: false }
     }
 
     /// Adds `AND <condition>`, where each `?` in `condition` is one placeholder bound to `arg`.
     pub(crate) fn and(&mut self, condition: &str, arg: Arg) -> &mut Self {
         self.args.push(arg);
         let placeholder = format!("${}", self.args.len());
-        let condition = condition.replace('?', &placeholder);
-        self.sql
-            .push_str(if self.has_where { " AND " } else { " WHERE " });
+        self.push_condition(&condition.replace('?', &placeholder));
+        self
+    }
+
+    /// Adds `AND <condition>` that binds nothing, when `enabled`.
+    pub(crate) fn and_when(&mut self, enabled: bool, condition: &'static str) -> &mut Self {
+        if enabled {
+            self.push_condition(condition);
+        }
+        self
+    }
+
+    fn push_condition(&mut self, condition: &str) {
+        self.sql.push_str(if self.has_where { " AND " } else { " WHERE " });
         self.has_where = true;
         self.sql.push('(');
-        self.sql.push_str(&condition);
+        self.sql.push_str(condition);
         self.sql.push(')');
-        self
     }
 
     pub(crate) fn and_if(&mut self, condition: &str, arg: Option<Arg>) -> &mut Self {
@@ -91,14 +97,8 @@ mod tests {
     #[test]
     fn numbers_placeholders_in_order() {
         let mut select = Select::new("SELECT x FROM t");
-        select
-            .and("a = ?", Arg::Int(1))
-            .and_if("b = ?", None)
-            .and("c = ? OR d = ?", Arg::Int(2));
-        let page = PageRequest {
-            after: Some(Uuid::nil()),
-            ..PageRequest::first(10)
-        };
+        select.and("a = ?", Arg::Int(1)).and_if("b = ?", None).and("c = ? OR d = ?", Arg::Int(2));
+        let page = PageRequest { after: Some(Uuid::nil()), ..PageRequest::first(10) };
         let (sql, args) = select.page("id", &page);
         assert_eq!(
             sql,

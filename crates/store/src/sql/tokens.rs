@@ -46,9 +46,7 @@ impl TokenStore for SqlStore {
             }
             tx.commit().await?;
         });
-        self.token(token.id)
-            .await?
-            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+        self.token(token.id).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     async fn token_by_secret_hash(&self, secret_hash: &[u8]) -> StoreResult<Option<Token>> {
@@ -75,24 +73,14 @@ impl TokenStore for SqlStore {
     ) -> StoreResult<Page<Token>> {
         let mut select = Select::new(&format!("SELECT {TOKEN_COLUMNS} FROM tokens"));
         select
-            .and_if(
-                "kind = ?",
-                filter.kind.map(|k| Arg::Text(k.as_str().to_owned())),
-            )
-            .and_if(
-                "workspace_id = ?",
-                filter.workspace.map(|id| Arg::Uuid(id.into())),
-            )
+            .and_if("kind = ?", filter.kind.map(|k| Arg::Text(k.as_str().to_owned())))
+            .and_if("workspace_id = ?", filter.workspace.map(|id| Arg::Uuid(id.into())))
             .and_if("user_id = ?", filter.user.map(|id| Arg::Uuid(id.into())));
         let (sql, args) = select.page("id", page);
         let rows: Vec<TokenRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;
-        Ok(Page::from_overfetch(
-            convert_all(rows)?,
-            page,
-            |t: &Token| t.id.into(),
-        ))
+        Ok(Page::from_overfetch(convert_all(rows)?, page, |t: &Token| t.id.into()))
     }
 
     async fn touch_token(&self, id: TokenId, at: Timestamp, granularity: i64) -> StoreResult<()> {

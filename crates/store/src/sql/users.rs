@@ -34,12 +34,22 @@ impl UserStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(conflict_on_unique("email"))?;
+            if let Some((workspace, role)) = user.membership {
+                sqlx::query(
+                    "INSERT INTO memberships (workspace_id, user_id, role, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(Uuid::from(workspace))
+                .bind(*user.id.as_uuid())
+                .bind(role.as_str())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });
-        self.user(user.id)
-            .await?
-            .ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+        self.user(user.id).await?.ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     #[tracing::instrument(skip_all, fields(user = %id))]
@@ -57,8 +67,7 @@ impl UserStore for SqlStore {
         let row: Option<CredentialsRow> = read!(self, pool => {
             sqlx::query_as(AssertSqlSafe(sql)).bind(email.as_str()).fetch_optional(pool).await
         })?;
-        row.map(|row| Ok((User::try_from(row.user)?, row.password_hash)))
-            .transpose()
+        row.map(|row| Ok((User::try_from(row.user)?, row.password_hash))).transpose()
     }
 
     #[tracing::instrument(skip_all)]
@@ -69,19 +78,12 @@ impl UserStore for SqlStore {
                 "u.id IN (SELECT m.user_id FROM memberships m WHERE m.workspace_id = ?)",
                 filter.workspace.map(|id| Arg::Uuid(id.into())),
             )
-            .and_if(
-                "u.status = ?",
-                filter.status.map(|s| Arg::Text(s.as_str().to_owned())),
-            );
+            .and_if("u.status = ?", filter.status.map(|s| Arg::Text(s.as_str().to_owned())));
         let (sql, args) = select.page("u.id", page);
         let rows: Vec<UserRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;
-        Ok(Page::from_overfetch(
-            convert_all(rows)?,
-            page,
-            |u: &User| u.id.into(),
-        ))
+        Ok(Page::from_overfetch(convert_all(rows)?, page, |u: &User| u.id.into()))
     }
 
     #[tracing::instrument(skip_all, fields(user = %id))]

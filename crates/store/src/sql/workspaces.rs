@@ -12,6 +12,7 @@ use super::rows::{
 };
 use super::select::{Arg, Select, bind_args};
 use super::{Backend, SqlStore, read, write};
+use crate::Admin;
 use crate::error::conflict_on_unique;
 use crate::{
     AuditEntry, Member, Membership, NewWorkspace, Page, PageRequest, StoreError, StoreResult,
@@ -84,9 +85,7 @@ impl WorkspaceStore for SqlStore {
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });
-        self.workspace(workspace.id)
-            .await?
-            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+        self.workspace(workspace.id).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     #[tracing::instrument(skip_all, fields(workspace = %id))]
@@ -113,11 +112,7 @@ impl WorkspaceStore for SqlStore {
         let rows: Vec<WorkspaceRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;
-        Ok(Page::from_overfetch(
-            convert_all(rows)?,
-            page,
-            |w: &Workspace| w.id.into(),
-        ))
+        Ok(Page::from_overfetch(convert_all(rows)?, page, |w: &Workspace| w.id.into()))
     }
 
     #[tracing::instrument(skip_all, fields(workspace = %id))]
@@ -163,10 +158,7 @@ impl WorkspaceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(workspace = %id))]
     async fn delete_workspace(&self, id: WorkspaceId, audit: &AuditEntry) -> StoreResult<bool> {
         // The workspace's own log goes with it; the record of its deletion is instance-wide.
-        let audit = AuditEntry {
-            workspace_id: None,
-            ..audit.clone()
-        };
+        let audit = AuditEntry { workspace_id: None, ..audit.clone() };
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             let deleted = sqlx::query("DELETE FROM workspaces WHERE id = $1")
@@ -249,11 +241,7 @@ impl WorkspaceStore for SqlStore {
         let rows: Vec<MemberRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;
-        Ok(Page::from_overfetch(
-            convert_all(rows)?,
-            page,
-            |m: &Member| m.user.id.into(),
-        ))
+        Ok(Page::from_overfetch(convert_all(rows)?, page, |m: &Member| m.user.id.into()))
     }
 
     #[tracing::instrument(skip_all, fields(workspace = %workspace, user = %user))]
@@ -281,9 +269,7 @@ impl WorkspaceStore for SqlStore {
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });
-        self.member(workspace, user)
-            .await?
-            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+        self.member(workspace, user).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     #[tracing::instrument(skip_all, fields(workspace = %workspace, user = %user))]

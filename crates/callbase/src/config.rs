@@ -1,0 +1,241 @@
+//! Settings from defaults, an optional TOML file, `CALLBASE_*` variables and flags — each
+//! later source overriding the earlier — validated once, with one clear line per mistake.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use callbase_server::{Secret, Settings};
+use clap::{Args, ValueEnum};
+
+use crate::parse;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where the data lives: every subcommand that opens the database takes these.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// TOML file with any of the settings below (keys as the flags, with underscores).
+    #[arg(long, env = "CALLBASE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded database and recordings [default: ./callbase-data].
+    #[arg(long, env = "CALLBASE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite:PATH or postgres://USER@HOST:PORT/DB [default: SQLite in the data directory].
+    #[arg(long, env = "CALLBASE_DATABASE_URL", value_name = "URL", hide_env_values = true,
+        value_parser = parse::database_url)]
+    pub database_url: Option<String>,
+    /// Most database connections to hold open [default: 8].
+    #[arg(long, env = "CALLBASE_DB_MAX_CONNECTIONS", value_name = "N", value_parser = parse::positive_u32)]
+    pub db_max_connections: Option<u32>,
+    /// Log output: pretty (for people) or json (for collectors) [default: pretty].
+    #[arg(long, env = "CALLBASE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. info or callbase_server=debug,info [default: info].
+    #[arg(long, env = "CALLBASE_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// Every setting of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CALLBASE_LISTEN", value_name = "ADDR", value_parser = parse::socket_addr)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The URL clients use, when a proxy sits in front (webhook signatures, secure cookies).
+    #[arg(long, env = "CALLBASE_PUBLIC_URL", value_name = "URL", value_parser = parse::public_url)]
+    pub public_url: Option<String>,
+    /// E-mail of the admin created on first start [default: admin@example.com].
+    #[arg(long, env = "CALLBASE_ADMIN_EMAIL", value_name = "EMAIL", value_parser = parse::email)]
+    pub admin_email: Option<callbase_domain::Email>,
+    /// Password of the admin created on first start [default: generated and printed once].
+    #[arg(long, env = "CALLBASE_ADMIN_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// How long a login session lasts [default: 7d].
+    #[arg(long, env = "CALLBASE_SESSION_TTL", value_name = "DURATION", value_parser = parse::duration)]
+    pub session_ttl: Option<std::time::Duration>,
+    /// Origins allowed to call the API from a browser, comma-separated [default: none].
+    #[arg(long, env = "CALLBASE_CORS_ORIGINS", value_name = "ORIGINS", value_delimiter = ',',
+        value_parser = parse::cors_origin)]
+    pub cors_origins: Option<Vec<String>>,
+    /// Requests per second per client address, RATE or RATE:BURST, or off [default: 1000:2000].
+    #[arg(long, env = "CALLBASE_RATE_LIMIT_IP", value_name = "RATE", value_parser = parse::rate_limit)]
+    pub rate_limit_ip: Option<parse::Switch<callbase_server::RateLimit>>,
+    /// Requests per second per token, RATE or RATE:BURST, or off [default: 500:1000].
+    #[arg(long, env = "CALLBASE_RATE_LIMIT_TOKEN", value_name = "RATE", value_parser = parse::rate_limit)]
+    pub rate_limit_token: Option<parse::Switch<callbase_server::RateLimit>>,
+    /// Failed logins per minute per client address, or off [default: 20].
+    #[arg(long, env = "CALLBASE_LOGIN_RATE_LIMIT", value_name = "N", value_parser = parse::per_minute)]
+    pub login_rate_limit: Option<parse::Switch<u32>>,
+    /// Largest request body, e.g. 10MiB [default: 10MiB].
+    #[arg(long, env = "CALLBASE_BODY_LIMIT", value_name = "SIZE", value_parser = parse::byte_size)]
+    pub body_limit: Option<usize>,
+    /// Longest a request may take before it is answered 503 [default: 30s].
+    #[arg(long, env = "CALLBASE_REQUEST_TIMEOUT", value_name = "DURATION", value_parser = parse::duration)]
+    pub request_timeout: Option<std::time::Duration>,
+    /// How long in-flight requests may finish after SIGTERM/SIGINT [default: 20s].
+    #[arg(long, env = "CALLBASE_SHUTDOWN_GRACE", value_name = "DURATION", value_parser = parse::duration)]
+    pub shutdown_grace: Option<std::time::Duration>,
+    /// Take the client address from X-Forwarded-For (only behind your own proxy) [default: false].
+    #[arg(long, env = "CALLBASE_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1,
+        default_missing_value = "true", value_parser = parse::boolean)]
+    pub trust_forwarded_for: Option<bool>,
+}
+
+/// The TOML file's values as text, so they go through the same parsers as flags.
+pub struct FileValues {
+    path: PathBuf,
+    values: BTreeMap<String, String>,
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "db_max_connections",
+    "log_format",
+    "log",
+    "listen",
+    "public_url",
+    "admin_email",
+    "admin_password",
+    "session_ttl",
+    "cors_origins",
+    "rate_limit_ip",
+    "rate_limit_token",
+    "login_rate_limit",
+    "body_limit",
+    "request_timeout",
+    "shutdown_grace",
+    "trust_forwarded_for",
+];
+
+impl FileValues {
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let Some(path) = path else {
+            return Ok(Self { path: PathBuf::new(), values: BTreeMap::new() });
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            format!("config file {} is not valid TOML: {}", path.display(), e.message())
+        })?;
+        let mut values = BTreeMap::new();
+        for (key, value) in table {
+            if !KNOWN_KEYS.contains(&key.as_str()) {
+                return Err(format!("config file {}: unknown setting `{key}`", path.display()));
+            }
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(n) => n.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|item| {
+                        item.as_str().map(str::to_owned).unwrap_or_else(|| item.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            values.insert(key, text);
+        }
+        Ok(Self { path: path.to_owned(), values })
+    }
+
+    /// The flag's value if given, else the file's (parsed), else `None`.
+    pub fn pick<T>(
+        &self,
+        key: &str,
+        from_cli: Option<T>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, String> {
+        if from_cli.is_some() {
+            return Ok(from_cli);
+        }
+        match self.values.get(key) {
+            None => Ok(None),
+            Some(raw) => parse(raw).map(Some).map_err(|reason| {
+                format!("invalid setting `{key}` in {}: {reason}", self.path.display())
+            }),
+        }
+    }
+}
+
+pub struct Logging {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+/// Database location and logging, for every subcommand.
+pub fn resolve_data(args: &DataArgs, file: &FileValues) -> Result<(Settings, Logging), String> {
+    let data_dir = file
+        .pick("data_dir", args.data_dir.clone(), |raw| Ok(PathBuf::from(raw)))?
+        .unwrap_or_else(|| PathBuf::from("callbase-data"));
+    let database_url = file
+        .pick("database_url", args.database_url.clone(), parse::database_url)?
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("callbase.db").display()));
+    let mut settings = Settings::with_database(database_url, data_dir);
+    if let Some(n) =
+        file.pick("db_max_connections", args.db_max_connections, parse::positive_u32)?
+    {
+        settings.db_max_connections = n;
+    }
+    let format = file
+        .pick("log_format", args.log_format, |raw| {
+            LogFormat::from_str(raw, true).map_err(|_| format!("{raw:?} is not pretty or json"))
+        })?
+        .unwrap_or(LogFormat::Pretty);
+    let filter = file.pick("log", args.log.clone(), |raw| Ok(raw.to_owned()))?;
+    let filter = filter.unwrap_or_else(|| "info,sqlx=warn".to_owned());
+    Ok((settings, Logging { format, filter }))
+}
+
+/// Everything `serve` needs.
+pub fn resolve_serve(args: &ServeArgs, file: &FileValues) -> Result<(Settings, Logging), String> {
+    let (mut s, logging) = resolve_data(&args.data, file)?;
+    macro_rules! set {
+        ($field:ident, $parse:expr) => {
+            if let Some(value) = file.pick(stringify!($field), args.$field.clone(), $parse)? {
+                s.$field = value;
+            }
+        };
+    }
+    set!(listen, parse::socket_addr);
+    if let Some(url) = file.pick("public_url", args.public_url.clone(), parse::public_url)? {
+        s.public_url = Some(url);
+    }
+    set!(admin_email, parse::email);
+    if let Some(password) =
+        file.pick("admin_password", args.admin_password.clone(), |raw| Ok(raw.to_owned()))?
+    {
+        if password.chars().count() < 8 {
+            return Err(
+                "invalid setting `admin_password`: must be at least 8 characters".to_owned()
+            );
+        }
+        s.admin_password = Some(Secret::new(password));
+    }
+    set!(session_ttl, parse::duration);
+    set!(cors_origins, |raw: &str| {
+        raw.split(',').filter(|o| !o.trim().is_empty()).map(parse::cors_origin).collect()
+    });
+    if let Some(limit) = file.pick("rate_limit_ip", args.rate_limit_ip, parse::rate_limit)? {
+        s.rate_limit_ip = limit.0;
+    }
+    if let Some(limit) = file.pick("rate_limit_token", args.rate_limit_token, parse::rate_limit)? {
+        s.rate_limit_token = limit.0;
+    }
+    if let Some(limit) = file.pick("login_rate_limit", args.login_rate_limit, parse::per_minute)? {
+        s.login_attempts_per_minute = limit.0;
+    }
+    set!(body_limit, parse::byte_size);
+    set!(request_timeout, parse::duration);
+    set!(shutdown_grace, parse::duration);
+    set!(trust_forwarded_for, parse::boolean);
+    Ok((s, logging))
+}

@@ -1,0 +1,269 @@
+//! The authenticated caller of a request, the workspace it acts in and its role there.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use callbase_domain::{AuditId, Role, WorkspaceId, now};
+use callbase_store::{AuditEntry, Token, TokenKind, User};
+use serde_json::Value;
+
+use super::secret::{SESSION_COOKIE, hash_secret};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::AppState;
+
+/// Header that picks the workspace a session acts in.
+pub const WORKSPACE_HEADER: &str = "x-workspace-id";
+
+/// How often `last_used_at` is written at most (microseconds): once a minute is precise
+/// enough to spot stale tokens and keeps authentication a read.
+const TOUCH_GRANULARITY_MICROS: i64 = 60_000_000;
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub addr: Option<IpAddr>,
+    pub request_id: Option<String>,
+}
+
+impl ClientInfo {
+    pub(crate) fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> Self {
+        Self::from_head(&parts.headers, &parts.extensions, trust_forwarded_for)
+    }
+
+    pub(crate) fn from_head(
+        headers: &axum::http::HeaderMap,
+        extensions: &axum::http::Extensions,
+        trust_forwarded_for: bool,
+    ) -> Self {
+        let forwarded = trust_forwarded_for
+            .then(|| headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .and_then(|first| first.trim().parse::<IpAddr>().ok());
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let request_id =
+            headers.get("x-request-id").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        Self { addr: forwarded.or(peer), request_id }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_parts(parts, state.settings.trust_forwarded_for))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub token: Token,
+    /// The workspace this request acts in and the caller's role there.
+    pub workspace: Option<(WorkspaceId, Role)>,
+    pub client: ClientInfo,
+}
+
+impl Principal {
+    /// The acting workspace, or 403 when the caller has none.
+    pub fn workspace_id(&self) -> ApiResult<WorkspaceId> {
+        self.workspace.map(|(id, _)| id).ok_or_else(|| {
+            ApiError::new(ErrorCode::NoWorkspace, "you are not a member of any workspace")
+        })
+    }
+
+    pub fn role(&self) -> ApiResult<Role> {
+        self.workspace.map(|(_, role)| role).ok_or_else(|| {
+            ApiError::new(ErrorCode::NoWorkspace, "you are not a member of any workspace")
+        })
+    }
+
+    /// Creating and changing the workspace's data: everyone but viewers.
+    pub fn require_write(&self) -> ApiResult<WorkspaceId> {
+        let role = self.role()?;
+        if role.can_write() {
+            self.workspace_id()
+        } else {
+            Err(ApiError::forbidden(format!("the {role} role is read-only")))
+        }
+    }
+
+    /// Members, tokens and settings of the acting workspace: owners and admins.
+    pub fn require_admin(&self) -> ApiResult<WorkspaceId> {
+        let role = self.role()?;
+        if role.can_administer() {
+            self.workspace_id()
+        } else {
+            Err(ApiError::forbidden(format!("the {role} role cannot administer the workspace")))
+        }
+    }
+
+    pub fn require_superuser(&self) -> ApiResult<()> {
+        if self.user.is_superuser {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only a superuser can do this"))
+        }
+    }
+
+    /// The caller's role in `workspace`, or 404 when it may not see that workspace at all.
+    /// An API token only ever reaches its own workspace.
+    pub async fn role_in(&self, state: &AppState, workspace: WorkspaceId) -> ApiResult<Role> {
+        let not_found = || ApiError::new(ErrorCode::WorkspaceNotFound, "no such workspace");
+        if self.token.kind == TokenKind::Api {
+            return match self.workspace {
+                Some((id, role)) if id == workspace => Ok(role),
+                _ => Err(not_found()),
+            };
+        }
+        match state.store.role_in(workspace, self.user.id).await? {
+            Some(role) => Ok(role),
+            None if self.user.is_superuser => {
+                state.store.workspace(workspace).await?.map(|_| Role::Owner).ok_or_else(not_found)
+            }
+            None => Err(not_found()),
+        }
+    }
+
+    /// An audit entry for a change made by this caller in its acting workspace.
+    #[must_use]
+    pub fn audit(&self, action: &str, target_type: &str, target_id: impl ToString) -> AuditEntry {
+        self.audit_in(self.workspace.map(|(id, _)| id), action, target_type, target_id)
+    }
+
+    #[must_use]
+    pub fn audit_in(
+        &self,
+        workspace: Option<WorkspaceId>,
+        action: &str,
+        target_type: &str,
+        target_id: impl ToString,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: AuditId::new(),
+            workspace_id: workspace,
+            actor_user: Some(self.user.id),
+            actor_token: Some(self.token.id),
+            action: action.to_owned(),
+            target_type: target_type.to_owned(),
+            target_id: Some(target_id.to_string()),
+            details: Value::Object(serde_json::Map::new()),
+            client_addr: self.client.addr.map(|addr| addr.to_string()),
+            request_id: self.client.request_id.clone(),
+            at: now(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        if let Some(principal) = parts.extensions.get::<Self>() {
+            return Ok(principal.clone());
+        }
+        let secret = bearer_secret(parts).ok_or_else(|| {
+            unauthenticated("send Authorization: Bearer <token> (from POST /api/v1/auth/login or /api/v1/tokens)")
+        })?;
+        let token = state
+            .store
+            .token_by_secret_hash(&hash_secret(&secret))
+            .await?
+            .ok_or_else(|| unauthenticated("the token is not valid"))?;
+        let at = now();
+        if token.revoked_at.is_some() {
+            return Err(ApiError::new(ErrorCode::TokenRevoked, "the token has been revoked"));
+        }
+        if token.expires_at.is_some_and(|expiry| expiry <= at) {
+            return Err(ApiError::new(ErrorCode::TokenExpired, "the token has expired"));
+        }
+        let user = state
+            .store
+            .user(token.user_id)
+            .await?
+            .ok_or_else(|| unauthenticated("the token's user no longer exists"))?;
+        if user.status == callbase_domain::UserStatus::Suspended {
+            return Err(ApiError::new(ErrorCode::AccountSuspended, "this account is suspended"));
+        }
+        let workspace = acting_workspace(parts, state, &token, &user).await?;
+        let stale = token.last_used_at.is_none_or(|used| {
+            callbase_domain::to_micros(at) - callbase_domain::to_micros(used)
+                >= TOUCH_GRANULARITY_MICROS
+        });
+        if stale {
+            state.store.touch_token(token.id, at, TOUCH_GRANULARITY_MICROS).await?;
+        }
+        let client = ClientInfo::from_parts(parts, state.settings.trust_forwarded_for);
+        let principal = Self { user, token, workspace, client };
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
+    }
+}
+
+fn unauthenticated(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, message).with_header(WWW_AUTHENTICATE, "Bearer")
+}
+
+/// `Authorization: Bearer …`, else the session cookie the web UI holds.
+fn bearer_secret(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, secret) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim().to_owned());
+    }
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// An API token acts in its own workspace; a session in the one `X-Workspace-Id` names,
+/// else in the user's first.
+async fn acting_workspace(
+    parts: &Parts,
+    state: &AppState,
+    token: &Token,
+    user: &User,
+) -> ApiResult<Option<(WorkspaceId, Role)>> {
+    if token.kind == TokenKind::Api {
+        let Some(workspace) = token.workspace_id else {
+            return Err(unauthenticated("the token has no workspace"));
+        };
+        let role = match state.store.role_in(workspace, user.id).await? {
+            Some(role) => role,
+            None if user.is_superuser => Role::Owner,
+            None => return Err(unauthenticated("the token's owner left its workspace")),
+        };
+        return Ok(Some((workspace, role)));
+    }
+    if let Some(value) = parts.headers.get(WORKSPACE_HEADER) {
+        let workspace = value
+            .to_str()
+            .ok()
+            .and_then(|raw| raw.parse::<WorkspaceId>().ok())
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidHeader, "X-Workspace-Id must be a workspace UUID")
+                    .with_details(serde_json::json!({ "header": WORKSPACE_HEADER }))
+            })?;
+        return match state.store.role_in(workspace, user.id).await? {
+            Some(role) => Ok(Some((workspace, role))),
+            None if user.is_superuser && state.store.workspace(workspace).await?.is_some() => {
+                Ok(Some((workspace, Role::Owner)))
+            }
+            None => Err(ApiError::new(ErrorCode::WorkspaceNotFound, "no such workspace")),
+        };
+    }
+    let first = state.store.memberships(user.id).await?.into_iter().next();
+    Ok(first.map(|membership| (membership.workspace.id, membership.role)))
+}

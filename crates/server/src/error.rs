@@ -1,0 +1,235 @@
+//! The one error type of the API: a stable snake_case code from one table, an HTTP status,
+//! a message for people and details for programs.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use callbase_store::StoreError;
+
+/// Declares every error code once, with its HTTP status.
+macro_rules! error_codes {
+    ($($variant:ident => ($status:ident, $code:literal),)*) => {
+        /// Every machine-readable error code the API answers with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant,)* }
+
+        impl ErrorCode {
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            #[must_use]
+            pub const fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => (BAD_REQUEST, "bad_request"),
+    MalformedJson => (BAD_REQUEST, "malformed_json"),
+    InvalidQuery => (BAD_REQUEST, "invalid_query"),
+    InvalidPath => (BAD_REQUEST, "invalid_path"),
+    InvalidHeader => (BAD_REQUEST, "invalid_header"),
+    InvalidCursor => (BAD_REQUEST, "invalid_cursor"),
+    Unauthenticated => (UNAUTHORIZED, "unauthenticated"),
+    InvalidCredentials => (UNAUTHORIZED, "invalid_credentials"),
+    TokenRevoked => (UNAUTHORIZED, "token_revoked"),
+    TokenExpired => (UNAUTHORIZED, "token_expired"),
+    AccountSuspended => (FORBIDDEN, "account_suspended"),
+    Forbidden => (FORBIDDEN, "forbidden"),
+    NoWorkspace => (FORBIDDEN, "no_workspace"),
+    RouteNotFound => (NOT_FOUND, "route_not_found"),
+    UserNotFound => (NOT_FOUND, "user_not_found"),
+    WorkspaceNotFound => (NOT_FOUND, "workspace_not_found"),
+    MemberNotFound => (NOT_FOUND, "member_not_found"),
+    TokenNotFound => (NOT_FOUND, "token_not_found"),
+    MethodNotAllowed => (METHOD_NOT_ALLOWED, "method_not_allowed"),
+    EmailTaken => (CONFLICT, "email_taken"),
+    AlreadyMember => (CONFLICT, "already_member"),
+    LastOwner => (CONFLICT, "last_owner"),
+    Conflict => (CONFLICT, "conflict"),
+    PayloadTooLarge => (PAYLOAD_TOO_LARGE, "payload_too_large"),
+    UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+    ValidationFailed => (UNPROCESSABLE_ENTITY, "validation_failed"),
+    RateLimited => (TOO_MANY_REQUESTS, "rate_limited"),
+    Internal => (INTERNAL_SERVER_ERROR, "internal"),
+    Unavailable => (SERVICE_UNAVAILABLE, "unavailable"),
+    Timeout => (SERVICE_UNAVAILABLE, "timeout"),
+}
+
+/// An error answered to a client. Server faults keep their cause for the log only.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Value,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(axum::http::HeaderName, String)>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: json!({}), headers: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    #[must_use]
+    pub fn with_header(mut self, name: axum::http::HeaderName, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    /// A 422 naming the field and why it was refused.
+    pub fn invalid_field(field: &str, reason: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::ValidationFailed, format!("{field}: {reason}"))
+            .with_details(json!({ "field": field, "reason": reason.to_string() }))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+
+    /// A server fault: logged in full with the request's span, answered without internals.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::Internal, "internal server error")
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorObject {
+    /// Stable, machine-readable, snake_case.
+    #[schema(example = "workspace_not_found")]
+    pub code: String,
+    pub message: String,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorObject {
+                code: self.code.as_str().to_owned(),
+                message: self.message,
+                details: self.details,
+            },
+        };
+        let mut response = (self.code.status(), Json(body)).into_response();
+        for (name, value) in self.headers {
+            if let Ok(value) = value.parse() {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict("email") => {
+                Self::new(ErrorCode::EmailTaken, "a user with this e-mail address already exists")
+                    .with_details(json!({ "field": "email" }))
+            }
+            StoreError::Conflict("member") => Self::new(
+                ErrorCode::AlreadyMember,
+                "the user is already a member of this workspace",
+            ),
+            StoreError::Conflict(what) => {
+                Self::new(ErrorCode::Conflict, format!("{what} already exists"))
+            }
+            StoreError::LastOwner => Self::new(
+                ErrorCode::LastOwner,
+                "a workspace must keep at least one owner: make someone else owner first",
+            ),
+            err if err.is_busy() => {
+                tracing::warn!("database pool timed out");
+                Self::new(ErrorCode::Unavailable, "the database is busy, try again")
+                    .with_header(axum::http::header::RETRY_AFTER, 1)
+            }
+            err @ (StoreError::Corrupt { .. }
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)) => Self::internal(err),
+        }
+    }
+}
+
+/// The response for a status that no handler produced (timeouts, panics, limits).
+#[must_use]
+pub fn for_status(status: StatusCode) -> ApiError {
+    let code = ErrorCode::ALL
+        .iter()
+        .copied()
+        .find(|code| code.status() == status && generic_for_status(*code))
+        .unwrap_or(if status.is_client_error() {
+            ErrorCode::BadRequest
+        } else {
+            ErrorCode::Internal
+        });
+    let message = status.canonical_reason().unwrap_or("error").to_lowercase();
+    ApiError::new(code, message)
+}
+
+/// The codes that may stand for a bare status.
+const fn generic_for_status(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::BadRequest
+            | ErrorCode::Unauthenticated
+            | ErrorCode::Forbidden
+            | ErrorCode::RouteNotFound
+            | ErrorCode::MethodNotAllowed
+            | ErrorCode::Conflict
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::UnsupportedMediaType
+            | ErrorCode::ValidationFailed
+            | ErrorCode::RateLimited
+            | ErrorCode::Internal
+            | ErrorCode::Timeout
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "duplicate code {text}");
+            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{text}");
+        }
+    }
+
+    #[test]
+    fn bare_statuses_map_to_their_code() {
+        assert_eq!(for_status(StatusCode::PAYLOAD_TOO_LARGE).code, ErrorCode::PayloadTooLarge);
+        assert_eq!(for_status(StatusCode::SERVICE_UNAVAILABLE).code, ErrorCode::Timeout);
+        assert_eq!(for_status(StatusCode::IM_A_TEAPOT).code.status(), StatusCode::BAD_REQUEST);
+    }
+}

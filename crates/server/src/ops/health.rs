@@ -1,0 +1,53 @@
+//! Liveness, readiness and the Prometheus scrape endpoint.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::extract::Json;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthOut {
+    /// `ok` when the check passed.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyOut {
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// The process is up and serving HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = HealthOut)))]
+pub async fn healthz() -> Json<HealthOut> {
+    Json(HealthOut { status: "ok" })
+}
+
+/// The database answers: safe to send traffic here.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = ReadyOut), (status = 503, body = ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<ReadyOut>, ApiError> {
+    state.store.ping().await.map_err(|err| {
+        tracing::warn!(error = %err, "readiness check failed");
+        ApiError::new(ErrorCode::Unavailable, "the database is not reachable")
+    })?;
+    Ok(Json(ReadyOut { status: "ok", database: state.store.backend().as_str() }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let (open, idle) = state.store.pool_state();
+    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(open));
+    #[allow(clippy::cast_precision_loss)]
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+}

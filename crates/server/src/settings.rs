@@ -1,0 +1,85 @@
+//! The server's resolved settings: parsed and validated once at start-up, then shared.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use callbase_domain::Email;
+
+/// A value that must never reach a log or a debug print.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    #[must_use]
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Requests per second and burst for one key; `None` turns the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// The externally visible base URL, when a proxy sits in front.
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub admin_email: Email,
+    pub admin_password: Option<Secret>,
+    pub session_ttl: Duration,
+    pub cors_origins: Vec<String>,
+    pub rate_limit_ip: Option<RateLimit>,
+    pub rate_limit_token: Option<RateLimit>,
+    /// Login attempts per minute per client address.
+    pub login_attempts_per_minute: Option<u32>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Settings {
+    /// Defaults for everything but where the data lives: used by tests and as the base of
+    /// the command line's configuration.
+    #[must_use]
+    pub fn with_database(database_url: String, data_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            data_dir,
+            database_url,
+            db_max_connections: 8,
+            admin_email: Email::parse("admin@example.com").expect("a valid literal address"),
+            admin_password: None,
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            cors_origins: Vec::new(),
+            rate_limit_ip: Some(RateLimit { per_second: 1000, burst: 2000 }),
+            rate_limit_token: Some(RateLimit { per_second: 500, burst: 1000 }),
+            login_attempts_per_minute: Some(20),
+            body_limit: 10 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+            trust_forwarded_for: false,
+        }
+    }
+}
