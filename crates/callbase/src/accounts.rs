@@ -79,7 +79,11 @@ async fn open(data: &DataArgs) -> Result<callbase_store::SqlStore, String> {
     serve::open_store(&settings).await
 }
 
-fn cli_audit(workspace: Option<WorkspaceId>, action: &str, target: impl ToString) -> AuditEntry {
+fn cli_audit(
+    workspace: Option<WorkspaceId>,
+    action: &str,
+    target: impl std::fmt::Display,
+) -> AuditEntry {
     AuditEntry {
         id: AuditId::new(),
         workspace_id: workspace,

@@ -76,7 +76,11 @@ pub async fn first_run(store: &dyn Store, settings: &Settings) -> Result<Option<
     }))
 }
 
-fn system_audit(workspace: Option<WorkspaceId>, action: &str, target: impl ToString) -> AuditEntry {
+fn system_audit(
+    workspace: Option<WorkspaceId>,
+    action: &str,
+    target: impl std::fmt::Display,
+) -> AuditEntry {
     AuditEntry {
         id: AuditId::new(),
         workspace_id: workspace,

@@ -90,7 +90,11 @@ impl ApiError {
     }
 
     #[must_use]
-    pub fn with_header(mut self, name: axum::http::HeaderName, value: impl ToString) -> Self {
+    pub fn with_header(
+        mut self,
+        name: axum::http::HeaderName,
+        value: impl std::fmt::Display,
+    ) -> Self {
         self.headers.push((name, value.to_string()));
         self
     }

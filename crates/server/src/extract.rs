@@ -29,7 +29,8 @@ where
                 "expected a JSON body with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        let bytes =
+            Bytes::from_request(req, state).await.map_err(|rejection| body_error(&rejection))?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -49,25 +50,15 @@ fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-pub(crate) fn body_error(rejection: BytesRejection) -> ApiError {
-    match rejection {
-        BytesRejection::FailedToBufferBody(err) if is_length_limit(&err) => ApiError::new(
+pub(crate) fn body_error(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
             ErrorCode::PayloadTooLarge,
             "the request body is larger than the configured limit",
-        ),
-        other => ApiError::new(ErrorCode::BadRequest, other.body_text()),
+        )
+    } else {
+        ApiError::new(ErrorCode::BadRequest, rejection.body_text())
     }
-}
-
-fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(err) = source {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
 }
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422 with the field path).

@@ -26,7 +26,7 @@ impl StoreError {
         matches!(self, Self::Database(sqlx::Error::PoolTimedOut))
     }
 
-    pub(crate) fn corrupt(column: &'static str, reason: impl ToString) -> Self {
+    pub(crate) fn corrupt(column: &'static str, reason: impl std::fmt::Display) -> Self {
         Self::Corrupt { column, reason: reason.to_string() }
     }
 }

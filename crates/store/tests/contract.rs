@@ -40,7 +40,11 @@ async fn store(backend: Backend) -> callbase_store::SqlStore {
     fresh_store(backend).await.expect("a fresh database (is PostgreSQL running?)")
 }
 
-fn audit(workspace: Option<WorkspaceId>, action: &str, target: impl ToString) -> AuditEntry {
+fn audit(
+    workspace: Option<WorkspaceId>,
+    action: &str,
+    target: impl std::fmt::Display,
+) -> AuditEntry {
     AuditEntry {
         id: AuditId::new(),
         workspace_id: workspace,

@@ -133,7 +133,12 @@ impl Principal {
 
     /// An audit entry for a change made by this caller in its acting workspace.
     #[must_use]
-    pub fn audit(&self, action: &str, target_type: &str, target_id: impl ToString) -> AuditEntry {
+    pub fn audit(
+        &self,
+        action: &str,
+        target_type: &str,
+        target_id: impl std::fmt::Display,
+    ) -> AuditEntry {
         self.audit_in(self.workspace.map(|(id, _)| id), action, target_type, target_id)
     }
 
@@ -143,7 +148,7 @@ impl Principal {
         workspace: Option<WorkspaceId>,
         action: &str,
         target_type: &str,
-        target_id: impl ToString,
+        target_id: impl std::fmt::Display,
     ) -> AuditEntry {
         AuditEntry {
             id: AuditId::new(),

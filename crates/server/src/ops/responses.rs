@@ -52,6 +52,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response<Body> {
 }
 
 /// The panic handler: the panic is logged, the client sees a bare 500.
+#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer calls
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
     let detail = panic
         .downcast_ref::<String>()

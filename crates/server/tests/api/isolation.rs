@@ -1,0 +1,134 @@
+//! Tenant isolation: a caller of workspace A gets 404 for every resource of workspace B,
+//! to read, change or delete, and never sees B's data in a list. New resources join the
+//! table with one line.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, both_databases};
+
+both_databases!(
+    session_of_a_cannot_reach_b,
+    api_token_of_a_cannot_reach_b,
+    lists_of_a_never_show_b,
+    naming_b_in_the_workspace_header_is_refused,
+);
+
+/// The ids of workspace B that A's callers try to reach.
+struct Other {
+    workspace: String,
+    user: String,
+    token: String,
+}
+
+/// `(method, path, body)`; `{ws}`, `{user}` and `{token}` stand for B's ids.
+const PROBES: &[(Method, &str, Option<&str>)] = &[
+    (Method::GET, "/api/v1/workspaces/{ws}", None),
+    (Method::PATCH, "/api/v1/workspaces/{ws}", Some(r#"{"name":"taken over"}"#)),
+    (Method::DELETE, "/api/v1/workspaces/{ws}", None),
+    (Method::GET, "/api/v1/workspaces/{ws}/stats", None),
+    (Method::GET, "/api/v1/workspaces/{ws}/members", None),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{ws}/members",
+        Some(r#"{"user_id":"{user}","role":"owner"}"#),
+    ),
+    (Method::PATCH, "/api/v1/workspaces/{ws}/members/{user}", Some(r#"{"role":"viewer"}"#)),
+    (Method::DELETE, "/api/v1/workspaces/{ws}/members/{user}", None),
+    (Method::GET, "/api/v1/users/{user}", None),
+    (Method::PATCH, "/api/v1/users/{user}", Some(r#"{"name":"renamed"}"#)),
+    (Method::POST, "/api/v1/users/{user}/status", Some(r#"{"status":"suspended"}"#)),
+    (Method::GET, "/api/v1/tokens/{token}", None),
+    (Method::DELETE, "/api/v1/tokens/{token}", None),
+];
+
+async fn setup(app: &TestApp) -> (String, String, Other) {
+    let (_, alice) = app.user("alice@a.example").await;
+    let workspace_a = app.workspace(&alice, "A").await;
+    let (bob_id, bob) = app.user("bob@b.example").await;
+    let workspace_b = app.workspace(&bob, "B").await;
+    let (token_b, _) = app.api_token(&bob, &workspace_b).await;
+    (alice, workspace_a, Other { workspace: workspace_b, user: bob_id, token: token_b })
+}
+
+fn fill(template: &str, other: &Other) -> String {
+    template
+        .replace("{ws}", &other.workspace)
+        .replace("{user}", &other.user)
+        .replace("{token}", &other.token)
+}
+
+async fn probe_all(app: &TestApp, token: &str, other: &Other) {
+    for (method, path, body) in PROBES {
+        let path = fill(path, other);
+        let mut call = app.call(method.clone(), &path).token(token);
+        if let Some(body) = body {
+            let body: Value = serde_json::from_str(&fill(body, other)).expect("probe body");
+            call = call.json(&body);
+        }
+        let reply = call.send().await;
+        assert_eq!(reply.status.as_u16(), 404, "{method} {path} answered {}", reply.text);
+        reply.expect(404);
+    }
+}
+
+/// B is exactly as it was.
+async fn assert_untouched(app: &TestApp, other: &Other) {
+    let workspace = app.store.workspace(other.workspace.parse().expect("id")).await.expect("get");
+    assert_eq!(workspace.expect("B still exists").name.as_str(), "B");
+    let role =
+        app.store.role_in(other.workspace.parse().expect("id"), other.user.parse().expect("id"));
+    assert_eq!(role.await.expect("role"), Some(callbase_domain::Role::Owner));
+    let token = app.store.token(other.token.parse().expect("id")).await.expect("token");
+    assert!(token.expect("exists").revoked_at.is_none());
+    let user =
+        app.store.user(other.user.parse().expect("id")).await.expect("user").expect("exists");
+    assert_eq!(user.name.as_str(), "bob@b.example");
+    assert_eq!(user.status, callbase_domain::UserStatus::Active);
+}
+
+async fn session_of_a_cannot_reach_b(app: TestApp) {
+    let (alice, _, other) = setup(&app).await;
+    probe_all(&app, &alice, &other).await;
+    assert_untouched(&app, &other).await;
+}
+
+async fn api_token_of_a_cannot_reach_b(app: TestApp) {
+    let (alice, workspace_a, other) = setup(&app).await;
+    let (_, secret) = app.api_token(&alice, &workspace_a).await;
+    probe_all(&app, &secret, &other).await;
+    assert_untouched(&app, &other).await;
+}
+
+async fn lists_of_a_never_show_b(app: TestApp) {
+    let (alice, workspace_a, other) = setup(&app).await;
+    let (_, secret) = app.api_token(&alice, &workspace_a).await;
+    for token in [&alice, &secret] {
+        for path in ["/api/v1/workspaces", "/api/v1/users", "/api/v1/tokens", "/api/v1/audit"] {
+            let reply = app.get(path).token(token).send().await;
+            reply.expect(200);
+            for id in [&other.workspace, &other.user, &other.token] {
+                assert!(!reply.text.contains(id.as_str()), "{path} leaked {id}: {}", reply.text);
+            }
+        }
+    }
+}
+
+async fn naming_b_in_the_workspace_header_is_refused(app: TestApp) {
+    let (alice, _, other) = setup(&app).await;
+    let reply = app
+        .get("/api/v1/users")
+        .token(&alice)
+        .header("x-workspace-id", &other.workspace)
+        .send()
+        .await;
+    reply.expect_error(404, "workspace_not_found");
+    let reply = app
+        .post("/api/v1/tokens")
+        .token(&alice)
+        .header("x-workspace-id", &other.workspace)
+        .json(&json!({ "name": "sneaky" }))
+        .send()
+        .await;
+    reply.expect_error(404, "workspace_not_found");
+}

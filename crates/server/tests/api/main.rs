@@ -1,0 +1,15 @@
+//! API tests: a real server on 127.0.0.1:0 with a fresh database per test, driven over HTTP,
+//! every case run once on SQLite and once on PostgreSQL.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod errors;
+mod isolation;
+mod openapi;
+mod ops;
+mod roles;
+mod tokens;
+mod users;
+mod workspaces;
