@@ -1,7 +1,7 @@
 //! `callbase user …` and `callbase token …`: administration straight on the database, for
 //! recovering access and for scripts.
 
-use callbase_domain::{AuditId, DisplayName, Email, Role, TokenId, UserId, WorkspaceId, now};
+use callbase_domain::{DisplayName, Email, Role, TokenId, UserId, WorkspaceId, now};
 use callbase_server::auth::{generate_secret, hash_password};
 use callbase_store::{
     AuditEntry, NewToken, NewUser, Store, TokenKind, TokenStore, User, UserPatch, UserStore,
@@ -79,26 +79,6 @@ async fn open(data: &DataArgs) -> Result<callbase_store::SqlStore, String> {
     serve::open_store(&settings).await
 }
 
-fn cli_audit(
-    workspace: Option<WorkspaceId>,
-    action: &str,
-    target: impl std::fmt::Display,
-) -> AuditEntry {
-    AuditEntry {
-        id: AuditId::new(),
-        workspace_id: workspace,
-        actor_user: None,
-        actor_token: None,
-        action: action.to_owned(),
-        target_type: action.split('.').next().unwrap_or(action).to_owned(),
-        target_id: Some(target.to_string()),
-        details: serde_json::json!({ "by": "cli" }),
-        client_addr: None,
-        request_id: None,
-        at: now(),
-    }
-}
-
 fn password_or_generated(password: Option<String>) -> Result<(String, bool), String> {
     match password {
         Some(password) if password.chars().count() >= 8 => Ok((password, false)),
@@ -143,14 +123,15 @@ pub async fn user(action: UserAction) -> Result<(), String> {
                 membership: workspace.map(|w| (w, role.unwrap_or(Role::Agent))),
                 at: now(),
             };
-            store.create_user(user, &cli_audit(workspace, "user.create", id)).await.map_err(
-                |e| match e {
+            store
+                .create_user(user, &AuditEntry::by_system(workspace, "user.create", id, "cli"))
+                .await
+                .map_err(|e| match e {
                     callbase_store::StoreError::Conflict(_) => {
                         format!("a user with e-mail {email} already exists")
                     }
                     other => other.to_string(),
-                },
-            )?;
+                })?;
             println!("created user {email} ({id})");
             if generated {
                 println!("password: {password}");
@@ -166,7 +147,11 @@ pub async fn user(action: UserAction) -> Result<(), String> {
                 ..UserPatch::default()
             };
             store
-                .update_user(user.id, &patch, &cli_audit(None, "user.reset_password", user.id))
+                .update_user(
+                    user.id,
+                    &patch,
+                    &AuditEntry::by_system(None, "user.reset_password", user.id, "cli"),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             println!("password of {email} changed");
@@ -180,7 +165,11 @@ pub async fn user(action: UserAction) -> Result<(), String> {
             let user = find_user(&store, &email).await?;
             let patch = UserPatch { is_superuser: Some(true), ..UserPatch::default() };
             store
-                .update_user(user.id, &patch, &cli_audit(None, "user.make_superuser", user.id))
+                .update_user(
+                    user.id,
+                    &patch,
+                    &AuditEntry::by_system(None, "user.make_superuser", user.id, "cli"),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{email} is now a superuser");
@@ -224,7 +213,10 @@ pub async fn token(action: TokenAction) -> Result<(), String> {
         expires_at,
     };
     store
-        .create_token(token, Some(&cli_audit(Some(workspace), "token.create", id)))
+        .create_token(
+            token,
+            Some(&AuditEntry::by_system(Some(workspace), "token.create", id, "cli")),
+        )
         .await
         .map_err(|e| e.to_string())?;
     println!("{}", generated.secret);

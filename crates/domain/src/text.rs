@@ -14,7 +14,7 @@ pub enum TextError {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
-#[schema(value_type = String)]
+#[schema(value_type = String, min_length = 1, max_length = 200)]
 pub struct DisplayName(String);
 
 impl DisplayName {

@@ -52,7 +52,7 @@ pub struct RegionError(pub String);
 /// The country whose national number format applies when a number has no `+` prefix.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
-#[schema(value_type = String, example = "DE")]
+#[schema(value_type = String, example = "DE", pattern = "^[A-Za-z]{2}$")]
 pub struct RegionCode(String);
 
 impl RegionCode {

@@ -15,12 +15,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::docs::{self, OpenApiJson};
-use crate::openapi::ApiDoc;
+use crate::openapi::{ApiDoc, CommonErrors};
 use crate::ops::{health, metrics, rate_limit, responses};
 use crate::state::AppState;
 
@@ -35,7 +35,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI document this build serves.
 #[must_use]
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    let mut document = documented_routes().into_openapi();
+    CommonErrors.modify(&mut document);
+    document
 }
 
 /// `openapi.json` exactly as committed in the repository.
@@ -49,7 +51,8 @@ pub fn openapi_json() -> String {
 /// The whole application with its middleware, ready to serve.
 pub fn build_app(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let (api, openapi) = documented_routes().split_for_parts();
+    let (api, mut openapi) = documented_routes().split_for_parts();
+    CommonErrors.modify(&mut openapi);
     let openapi_json = OpenApiJson(Bytes::from(openapi.to_pretty_json().unwrap_or_default()));
     let docs = docs::router(openapi_json).layer(CompressionLayer::new());
 

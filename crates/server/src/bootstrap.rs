@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use callbase_domain::{AuditId, DisplayName, Role, TimeZoneName, UserId, WorkspaceId, now};
+use callbase_domain::{DisplayName, Role, TimeZoneName, UserId, WorkspaceId, now};
 use callbase_store::{
     AuditEntry, NewUser, NewWorkspace, PageRequest, SortOrder, Store, StoreError, WorkspaceFilter,
 };
@@ -43,7 +43,11 @@ pub async fn first_run(store: &dyn Store, settings: &Settings) -> Result<Option<
                 at: now(),
             };
             store
-                .create_workspace(workspace, None, &system_audit(Some(id), "workspace.create", id))
+                .create_workspace(
+                    workspace,
+                    None,
+                    &AuditEntry::by_system(Some(id), "workspace.create", id, "first-run"),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             id
@@ -63,7 +67,13 @@ pub async fn first_run(store: &dyn Store, settings: &Settings) -> Result<Option<
         membership: Some((workspace_id, Role::Owner)),
         at: now(),
     };
-    match store.create_user(user, &system_audit(Some(workspace_id), "user.create", user_id)).await {
+    match store
+        .create_user(
+            user,
+            &AuditEntry::by_system(Some(workspace_id), "user.create", user_id, "first-run"),
+        )
+        .await
+    {
         Ok(_) => {}
         // Another instance starting at the same moment won the race: its admin stands.
         Err(StoreError::Conflict(_)) => return Ok(None),
@@ -74,26 +84,6 @@ pub async fn first_run(store: &dyn Store, settings: &Settings) -> Result<Option<
         generated_password: generated.then_some(password),
         workspace_id,
     }))
-}
-
-fn system_audit(
-    workspace: Option<WorkspaceId>,
-    action: &str,
-    target: impl std::fmt::Display,
-) -> AuditEntry {
-    AuditEntry {
-        id: AuditId::new(),
-        workspace_id: workspace,
-        actor_user: None,
-        actor_token: None,
-        action: action.to_owned(),
-        target_type: action.split('.').next().unwrap_or(action).to_owned(),
-        target_id: Some(target.to_string()),
-        details: serde_json::json!({ "by": "first-run" }),
-        client_addr: None,
-        request_id: None,
-        at: now(),
-    }
 }
 
 /// 18 random bytes: 24 URL-safe characters, 144 bits.

@@ -131,6 +131,7 @@ where
             Err(PathRejection::FailedToDeserializePathParams(err)) => {
                 let parameter = match err.kind() {
                     axum::extract::path::ErrorKind::ParseErrorAtKey { key, .. }
+                    | axum::extract::path::ErrorKind::DeserializeError { key, .. }
                     | axum::extract::path::ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
                     _ => {
                         only_parameter_name(parts, state).await.unwrap_or_else(|| "path".to_owned())

@@ -174,6 +174,42 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
+impl AuditEntry {
+    /// An entry without actor details yet: `action` is `resource.verb`, whose resource part
+    /// names the target's type.
+    #[must_use]
+    pub fn new(
+        workspace: Option<WorkspaceId>,
+        action: &str,
+        target_id: impl std::fmt::Display,
+    ) -> Self {
+        Self {
+            id: AuditId::new(),
+            workspace_id: workspace,
+            actor_user: None,
+            actor_token: None,
+            action: action.to_owned(),
+            target_type: action.split('.').next().unwrap_or(action).to_owned(),
+            target_id: Some(target_id.to_string()),
+            details: serde_json::Value::Object(serde_json::Map::new()),
+            client_addr: None,
+            request_id: None,
+            at: callbase_domain::now(),
+        }
+    }
+
+    /// A change made by the system itself rather than a caller (`by`: `cli`, `first-run`).
+    #[must_use]
+    pub fn by_system(
+        workspace: Option<WorkspaceId>,
+        action: &str,
+        target_id: impl std::fmt::Display,
+        by: &str,
+    ) -> Self {
+        Self { details: serde_json::json!({ "by": by }), ..Self::new(workspace, action, target_id) }
+    }
+}
+
 pub type AuditRecord = AuditEntry;
 
 #[derive(Debug, Clone, Default)]

@@ -46,17 +46,8 @@ fn audit(
     target: impl std::fmt::Display,
 ) -> AuditEntry {
     AuditEntry {
-        id: AuditId::new(),
-        workspace_id: workspace,
-        actor_user: None,
-        actor_token: None,
-        action: action.to_owned(),
-        target_type: action.split('.').next().unwrap_or(action).to_owned(),
-        target_id: Some(target.to_string()),
-        details: serde_json::json!({}),
         client_addr: Some("127.0.0.1".to_owned()),
-        request_id: None,
-        at: now(),
+        ..AuditEntry::new(workspace, action, target)
     }
 }
 

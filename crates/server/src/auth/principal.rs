@@ -5,9 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
-use callbase_domain::{AuditId, Role, WorkspaceId, now};
+use callbase_domain::{Role, WorkspaceId, now};
 use callbase_store::{AuditEntry, Token, TokenKind, User};
-use serde_json::Value;
 
 use super::secret::{SESSION_COOKIE, hash_secret};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -151,17 +150,12 @@ impl Principal {
         target_id: impl std::fmt::Display,
     ) -> AuditEntry {
         AuditEntry {
-            id: AuditId::new(),
-            workspace_id: workspace,
+            target_type: target_type.to_owned(),
             actor_user: Some(self.user.id),
             actor_token: Some(self.token.id),
-            action: action.to_owned(),
-            target_type: target_type.to_owned(),
-            target_id: Some(target_id.to_string()),
-            details: Value::Object(serde_json::Map::new()),
             client_addr: self.client.addr.map(|addr| addr.to_string()),
             request_id: self.client.request_id.clone(),
-            at: now(),
+            ..AuditEntry::new(workspace, action, target_id)
         }
     }
 }

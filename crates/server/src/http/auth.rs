@@ -79,17 +79,12 @@ pub async fn login(
     let generated = generate_secret("cbs");
     let id = TokenId::new();
     let audit = callbase_store::AuditEntry {
-        id: callbase_domain::AuditId::new(),
-        workspace_id: None,
         actor_user: Some(user.id),
         actor_token: Some(id),
-        action: "auth.login".to_owned(),
         target_type: "user".to_owned(),
-        target_id: Some(user.id.to_string()),
-        details: serde_json::json!({}),
         client_addr: client.addr.map(|addr| addr.to_string()),
         request_id: client.request_id.clone(),
-        at,
+        ..callbase_store::AuditEntry::new(None, "auth.login", user.id)
     };
     let session = NewToken {
         id,

@@ -62,6 +62,7 @@ pub struct TokenCreatedOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenIn {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// When it stops working; omit for a token that lasts until revoked.
     pub expires_at: Option<Timestamp>,

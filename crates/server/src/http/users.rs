@@ -66,6 +66,7 @@ pub fn check_password(field: &str, password: &str) -> ApiResult<()> {
 pub struct UserIn {
     pub email: Email,
     pub name: DisplayName,
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
     /// Also make the new user a member of the acting workspace with this role.
     /// Defaults to `agent` when an admin (not a superuser) creates the user.
@@ -79,6 +80,7 @@ pub struct UserIn {
 #[serde(deny_unknown_fields)]
 pub struct UserPatchIn {
     pub name: Option<DisplayName>,
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
     /// Required to change your own password (superusers excepted).
     pub current_password: Option<String>,

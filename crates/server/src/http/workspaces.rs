@@ -135,7 +135,7 @@ pub async fn create_workspace(
     principal: Principal,
     Json(input): Json<WorkspaceIn>,
 ) -> ApiResult<(StatusCode, Json<WorkspaceOut>)> {
-    if principal.token.kind == TokenKind::Api && !principal.user.is_superuser {
+    if principal.token.kind == TokenKind::Api {
         return Err(ApiError::forbidden(
             "an API token acts in its own workspace only: log in to create workspaces",
         ));

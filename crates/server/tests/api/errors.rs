@@ -91,6 +91,10 @@ async fn bad_uuid_in_path_is_400_naming_the_parameter(app: TestApp) {
         .send()
         .await;
     reply.expect_error(400, "invalid_path");
+    assert_eq!(reply.body["error"]["details"]["parameter"], "user_id", "{}", reply.text);
+    let reply = app.delete("/api/v1/workspaces/zzz/members/zzz").token(&app.admin).send().await;
+    reply.expect_error(400, "invalid_path");
+    assert_eq!(reply.body["error"]["details"]["parameter"], "id", "{}", reply.text);
 }
 
 async fn bad_query_parameters_are_400_naming_the_parameter(app: TestApp) {

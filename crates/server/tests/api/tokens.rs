@@ -52,6 +52,10 @@ async fn a_token_acts_in_its_workspace_and_records_use(app: TestApp) {
     assert_eq!(ids, vec![json!(second)]);
     let token = app.get(&format!("/api/v1/tokens/{id}")).token(&secret).send().await;
     assert!(token.expect(200)["last_used_at"].is_string());
+    // Another workspace is for a login session to create, not an API token.
+    let create =
+        app.post("/api/v1/workspaces").token(&secret).json(&json!({ "name": "Nope" })).send().await;
+    create.expect_error(403, "forbidden");
 }
 
 async fn revoked_tokens_are_refused(app: TestApp) {
