@@ -1,7 +1,7 @@
 //! The storage contract: every backend must pass every case, on a fresh database each.
 
 use callbase_domain::{
-    AuditId, DisplayName, Email, Role, TimeZoneName, TokenId, UserId, UserStatus, WorkspaceId, now,
+    DisplayName, Email, Role, TimeZoneName, TokenId, UserId, UserStatus, WorkspaceId, now,
 };
 use callbase_store::testing::fresh_store;
 use callbase_store::{
