@@ -1,5 +1,6 @@
 //! callbase's typed domain values: parsed once at the edge, trusted everywhere after.
 
+mod call;
 mod email;
 mod ids;
 mod role;
@@ -7,6 +8,7 @@ mod text;
 mod time;
 mod workspace;
 
+pub use call::{CallStatus, CallStatusError, Transition, ring_seconds, talk_seconds};
 pub use email::{Email, EmailError};
 pub use ids::{AuditId, IdError, TokenId, UserId, WorkspaceId};
 pub use role::{Role, RoleError, UserStatus};
