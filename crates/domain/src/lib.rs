@@ -3,6 +3,7 @@
 mod call;
 mod email;
 mod ids;
+mod phone;
 mod role;
 mod text;
 mod time;
@@ -11,6 +12,7 @@ mod workspace;
 pub use call::{CallStatus, CallStatusError, Transition, ring_seconds, talk_seconds};
 pub use email::{Email, EmailError};
 pub use ids::{AuditId, IdError, TokenId, UserId, WorkspaceId};
+pub use phone::{E164, PhoneError};
 pub use role::{Role, RoleError, UserStatus};
 pub use text::{DisplayName, TextError};
 pub use time::{Timestamp, from_micros, now, to_micros};
