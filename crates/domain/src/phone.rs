@@ -25,7 +25,7 @@ impl E164 {
     pub fn parse(raw: &str, region: Option<&RegionCode>) -> Result<Self, PhoneError> {
         let trimmed = raw.trim();
         let digits = trimmed.chars().filter(char::is_ascii_digit).count();
-        if digits < 3 || digits > 17 {
+        if !(3..=17).contains(&digits) {
             return Err(PhoneError::Unparseable(raw.to_owned()));
         }
         let country = region.and_then(|r| r.as_str().parse::<phonenumber::country::Id>().ok());
