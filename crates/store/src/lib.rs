@@ -106,6 +106,9 @@ pub trait TokenStore {
     async fn create_token(&self, token: NewToken, audit: Option<&AuditEntry>)
     -> StoreResult<Token>;
     async fn token_by_secret_hash(&self, secret_hash: &[u8]) -> StoreResult<Option<Token>>;
+    /// Everything authentication needs in one read: the token, its user, and the user's role
+    /// in the token's workspace (`None` for sessions, or when the membership is gone).
+    async fn authenticate(&self, secret_hash: &[u8]) -> StoreResult<Option<Authenticated>>;
     async fn token(&self, id: TokenId) -> StoreResult<Option<Token>>;
     async fn list_tokens(
         &self,

@@ -138,6 +138,14 @@ impl Token {
     }
 }
 
+/// A token found by its secret, with its user and role, for authenticating a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authenticated {
+    pub token: Token,
+    pub user: User,
+    pub role: Option<Role>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewToken {
     pub id: TokenId,

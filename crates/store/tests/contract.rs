@@ -307,6 +307,20 @@ async fn tokens_are_found_by_hash_touched_and_revoked(store: &dyn Store) {
     assert!(matches!(dup, Err(StoreError::Conflict("token"))), "{dup:?}");
     assert_eq!(store.token_by_secret_hash(b"hash-1").await.expect("find"), Some(token.clone()));
     assert_eq!(store.token_by_secret_hash(b"other").await.expect("find"), None);
+    let found = store.authenticate(b"hash-1").await.expect("auth").expect("found");
+    assert_eq!(
+        (found.token, found.user, found.role),
+        (token.clone(), owner.clone(), Some(Role::Owner))
+    );
+    assert_eq!(store.authenticate(b"other").await.expect("auth"), None);
+    let session = NewToken {
+        kind: TokenKind::Session,
+        workspace_id: None,
+        ..api_token(owner.id, ws.id, b"session-1")
+    };
+    store.create_token(session, None).await.expect("session");
+    let found = store.authenticate(b"session-1").await.expect("auth").expect("found");
+    assert_eq!((found.token.kind, found.role), (TokenKind::Session, None));
     assert!(token.is_usable_at(now()));
 
     let first_use = now();

@@ -170,9 +170,10 @@ impl FromRequestParts<AppState> for Principal {
         let secret = bearer_secret(parts).ok_or_else(|| {
             unauthenticated("send Authorization: Bearer <token> (from POST /api/v1/auth/login or /api/v1/tokens)")
         })?;
-        let token = state
+        // One read: the token, its user and (for API tokens) the role in its workspace.
+        let callbase_store::Authenticated { token, user, role } = state
             .store
-            .token_by_secret_hash(&hash_secret(&secret))
+            .authenticate(&hash_secret(&secret))
             .await?
             .ok_or_else(|| unauthenticated("the token is not valid"))?;
         let at = now();
@@ -182,15 +183,10 @@ impl FromRequestParts<AppState> for Principal {
         if token.expires_at.is_some_and(|expiry| expiry <= at) {
             return Err(ApiError::new(ErrorCode::TokenExpired, "the token has expired"));
         }
-        let user = state
-            .store
-            .user(token.user_id)
-            .await?
-            .ok_or_else(|| unauthenticated("the token's user no longer exists"))?;
         if user.status == callbase_domain::UserStatus::Suspended {
             return Err(ApiError::new(ErrorCode::AccountSuspended, "this account is suspended"));
         }
-        let workspace = acting_workspace(parts, state, &token, &user).await?;
+        let workspace = acting_workspace(parts, state, &token, &user, role).await?;
         let stale = token.last_used_at.is_none_or(|used| {
             callbase_domain::to_micros(at) - callbase_domain::to_micros(used)
                 >= TOUCH_GRANULARITY_MICROS
@@ -234,12 +230,13 @@ async fn acting_workspace(
     state: &AppState,
     token: &Token,
     user: &User,
+    token_role: Option<Role>,
 ) -> ApiResult<Option<(WorkspaceId, Role)>> {
     if token.kind == TokenKind::Api {
         let Some(workspace) = token.workspace_id else {
             return Err(unauthenticated("the token has no workspace"));
         };
-        let role = match state.store.role_in(workspace, user.id).await? {
+        let role = match token_role {
             Some(role) => role,
             None if user.is_superuser => Role::Owner,
             None => return Err(unauthenticated("the token's owner left its workspace")),

@@ -6,7 +6,9 @@ use callbase_domain::{
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::{AuditEntry, Member, StoreError, StoreResult, Token, TokenKind, User, Workspace};
+use crate::{
+    AuditEntry, Authenticated, Member, StoreError, StoreResult, Token, TokenKind, User, Workspace,
+};
 
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.email, u.name, u.is_superuser, u.status, u.created_at, u.updated_at";
@@ -199,4 +201,47 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// Token, user and membership in one row; user columns are prefixed to keep names apart.
+pub(crate) const AUTH_SQL: &str = "SELECT t.id, t.kind, t.user_id, t.workspace_id, t.name, \
+     t.prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, u.email AS u_email, \
+     u.name AS u_name, u.is_superuser AS u_is_superuser, u.status AS u_status, \
+     u.created_at AS u_created_at, u.updated_at AS u_updated_at, m.role AS role \
+     FROM tokens t JOIN users u ON u.id = t.user_id \
+     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id \
+     WHERE t.secret_hash = $1";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuthRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    u_email: String,
+    u_name: String,
+    u_is_superuser: bool,
+    u_status: String,
+    u_created_at: i64,
+    u_updated_at: i64,
+    role: Option<String>,
+}
+
+impl TryFrom<AuthRow> for Authenticated {
+    type Error = StoreError;
+
+    fn try_from(row: AuthRow) -> StoreResult<Self> {
+        let user = UserRow {
+            id: row.token.user_id,
+            email: row.u_email,
+            name: row.u_name,
+            is_superuser: row.u_is_superuser,
+            status: row.u_status,
+            created_at: row.u_created_at,
+            updated_at: row.u_updated_at,
+        };
+        Ok(Self {
+            user: user.try_into()?,
+            token: row.token.try_into()?,
+            role: row.role.as_deref().map(parse_role).transpose()?,
+        })
+    }
 }

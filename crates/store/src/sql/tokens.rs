@@ -6,13 +6,13 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
-use super::rows::{TOKEN_COLUMNS, TokenRow, convert_all};
+use super::rows::{AUTH_SQL, AuthRow, TOKEN_COLUMNS, TokenRow, convert_all};
 use super::select::{Arg, Select, bind_args};
 use super::{SqlStore, read, write};
 use crate::error::conflict_on_unique;
 use crate::{
-    AuditEntry, NewToken, Page, PageRequest, StoreError, StoreResult, Token, TokenFilter,
-    TokenStore,
+    AuditEntry, Authenticated, NewToken, Page, PageRequest, StoreError, StoreResult, Token,
+    TokenFilter, TokenStore,
 };
 
 #[async_trait]
@@ -55,6 +55,13 @@ impl TokenStore for SqlStore {
             sqlx::query_as(AssertSqlSafe(sql)).bind(secret_hash).fetch_optional(pool).await
         })?;
         row.map(Token::try_from).transpose()
+    }
+
+    async fn authenticate(&self, secret_hash: &[u8]) -> StoreResult<Option<Authenticated>> {
+        let row: Option<AuthRow> = read!(self, pool => {
+            sqlx::query_as(AUTH_SQL).bind(secret_hash).fetch_optional(pool).await
+        })?;
+        row.map(Authenticated::try_from).transpose()
     }
 
     async fn token(&self, id: TokenId) -> StoreResult<Option<Token>> {
