@@ -56,6 +56,7 @@ error_codes! {
     EmailTaken => (CONFLICT, "email_taken"),
     AlreadyMember => (CONFLICT, "already_member"),
     LastOwner => (CONFLICT, "last_owner"),
+    LastSuperuser => (CONFLICT, "last_superuser"),
     Conflict => (CONFLICT, "conflict"),
     PayloadTooLarge => (PAYLOAD_TOO_LARGE, "payload_too_large"),
     UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),

@@ -38,6 +38,8 @@ pub trait UserStore {
         audit: &AuditEntry,
     ) -> StoreResult<Option<User>>;
     async fn count_users(&self) -> StoreResult<u64>;
+    /// Active superusers, so the last one cannot step down.
+    async fn count_superusers(&self) -> StoreResult<u64>;
 }
 
 /// Workspaces and who belongs to them with which role.

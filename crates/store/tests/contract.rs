@@ -94,6 +94,13 @@ async fn users_round_trip(store: &dyn Store) {
     assert_eq!(hash, "$argon2id$fake");
     assert_eq!(store.user(UserId::new()).await.expect("get"), None);
     assert_eq!(store.count_users().await.expect("count"), 1);
+    assert_eq!(store.count_superusers().await.expect("count"), 0);
+    let promote = UserPatch { is_superuser: Some(true), ..UserPatch::default() };
+    store
+        .update_user(user.id, &promote, &audit(None, "user.update", user.id))
+        .await
+        .expect("update");
+    assert_eq!(store.count_superusers().await.expect("count"), 1);
 }
 
 async fn duplicate_email_conflicts_and_writes_nothing(store: &dyn Store) {

@@ -57,7 +57,8 @@ impl ListParams {
             Sort::CreatedAt => SortOrder::Ascending,
             Sort::CreatedAtDesc => SortOrder::Descending,
         };
-        let after = match &self.cursor {
+        // An empty `cursor=` is what many clients send for the first page.
+        let after = match self.cursor.as_deref().filter(|cursor| !cursor.is_empty()) {
             None => None,
             Some(cursor) => {
                 let body = decode_cursor(cursor)?;
@@ -113,7 +114,13 @@ mod tests {
         let cursor = encode_cursor(id, SortOrder::Descending);
         let params = ListParams { cursor: Some(cursor.clone()), ..ListParams::default() };
         assert_eq!(params.page_request().ok().and_then(|p| p.after), Some(id));
-        for bad in ["", "!!!", "eyJ9", &cursor[1..]] {
+        let empty = ListParams { cursor: Some(String::new()), ..ListParams::default() };
+        assert_eq!(
+            empty.page_request().ok().and_then(|p| p.after),
+            None,
+            "empty means the first page"
+        );
+        for bad in ["!!!", "eyJ9", &cursor[1..]] {
             let params = ListParams { cursor: Some(bad.to_owned()), ..ListParams::default() };
             assert!(params.page_request().is_err(), "{bad:?}");
         }

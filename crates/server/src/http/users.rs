@@ -266,6 +266,17 @@ async fn patch_user(
     if input.is_superuser.is_some() && !acting_superuser {
         return Err(ApiError::forbidden("only a superuser can grant or revoke superuser"));
     }
+    if input.is_superuser == Some(false) {
+        let target = state.store.user(id).await?;
+        if target.is_some_and(|user| user.is_superuser)
+            && state.store.count_superusers().await? <= 1
+        {
+            return Err(ApiError::new(
+                ErrorCode::LastSuperuser,
+                "the instance must keep at least one superuser: make someone else superuser first",
+            ));
+        }
+    }
     let password_hash = match input.password {
         None => None,
         Some(password) => {

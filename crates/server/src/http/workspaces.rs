@@ -79,7 +79,7 @@ pub struct WorkspacePatchIn {
     pub time_zone: Option<TimeZoneName>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<RegionCode>)]
     pub region: Option<Option<RegionCode>>,
 }
 

@@ -104,6 +104,7 @@ async fn bad_query_parameters_are_400_naming_the_parameter(app: TestApp) {
         ("limit=100000", "limit"),
         ("sort=sideways", "sort"),
         ("cursor=garbage", "cursor"),
+        ("cursor=%20", "cursor"),
         ("cursor=eyJhZnRlciI6MX0", "cursor"),
         ("status=sleeping", "status"),
         ("all=maybe", "all"),

@@ -86,6 +86,12 @@ async fn changing_your_password_needs_the_current_one(app: TestApp) {
 }
 
 async fn only_superusers_grant_superuser(app: TestApp) {
+    let me = app.get("/api/v1/users/me").token(&app.admin).send().await;
+    let admin_id = me.expect(200)["user"]["id"].as_str().expect("id").to_owned();
+    let step_down = json!({ "is_superuser": false });
+    let alone = app.patch("/api/v1/users/me").token(&app.admin).json(&step_down).send().await;
+    alone.expect_error(409, "last_superuser");
+
     let (id, token) = app.user("plain@example.com").await;
     let path = format!("/api/v1/users/{id}");
     app.patch(&path)
@@ -99,6 +105,11 @@ async fn only_superusers_grant_superuser(app: TestApp) {
     assert_eq!(granted.expect(200)["is_superuser"], true);
     let all = app.get("/api/v1/users?all=true").token(&token).send().await;
     assert_eq!(all.expect(200)["data"].as_array().map(Vec::len), Some(2));
+
+    // With a second superuser, the first may step down.
+    let admin = format!("/api/v1/users/{admin_id}");
+    let stepped = app.patch(&admin).token(&token).json(&step_down).send().await;
+    assert_eq!(stepped.expect(200)["is_superuser"], false);
 }
 
 async fn users_list_pages_without_gaps(app: TestApp) {
@@ -114,9 +125,9 @@ async fn users_list_pages_without_gaps(app: TestApp) {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/api/v1/users?limit=2&sort={sort}");
+            let mut path = format!("/api/v1/users?limit=2&sort={sort}&cursor=");
             if let Some(cursor) = &cursor {
-                path.push_str(&format!("&cursor={cursor}"));
+                path.push_str(cursor);
             }
             let page = app.get(&path).token(&app.admin).send().await;
             let body = page.expect(200);

@@ -123,6 +123,17 @@ impl UserStore for SqlStore {
         self.user(id).await
     }
 
+    async fn count_superusers(&self) -> StoreResult<u64> {
+        let count: i64 = read!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE is_superuser AND status = 'active'",
+            )
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
     async fn count_users(&self) -> StoreResult<u64> {
         let count: i64 = read!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await
