@@ -69,7 +69,7 @@ pub struct ServeArgs {
     /// Requests per second per token, RATE or RATE:BURST, or off [default: 500:1000].
     #[arg(long, env = "CALLBASE_RATE_LIMIT_TOKEN", value_name = "RATE", value_parser = parse::rate_limit)]
     pub rate_limit_token: Option<parse::Switch<callbase_server::RateLimit>>,
-    /// Failed logins per minute per client address, or off [default: 20].
+    /// Login attempts per minute per client address, or off [default: 20].
     #[arg(long, env = "CALLBASE_LOGIN_RATE_LIMIT", value_name = "N", value_parser = parse::per_minute)]
     pub login_rate_limit: Option<parse::Switch<u32>>,
     /// Largest request body, e.g. 10MiB [default: 10MiB].

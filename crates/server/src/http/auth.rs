@@ -50,6 +50,8 @@ pub async fn login(
     client: ClientInfo,
     Json(input): Json<LoginIn>,
 ) -> ApiResult<impl IntoResponse> {
+    // Before checking the password: a limited client learns nothing, right or wrong.
+    state.limiters.check_login(client.addr)?;
     let credentials = state.store.user_credentials(&input.email).await?;
     let user = match credentials {
         Some((user, hash)) => verify_password(input.password, hash).await.then_some(user),
@@ -60,7 +62,6 @@ pub async fn login(
         }
     };
     let Some(user) = user else {
-        state.limiters.check_login(client.addr)?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "wrong e-mail address or password",

@@ -43,7 +43,7 @@ impl RateLimiters {
         }
     }
 
-    /// A failed login attempt's slot; refused once the per-minute budget is spent.
+    /// One login attempt's slot; refused once the per-minute budget is spent.
     pub fn check_login(&self, addr: Option<IpAddr>) -> Result<(), ApiError> {
         match (&self.login, addr) {
             (Some(limiter), Some(addr)) => check(limiter, &addr, "too many login attempts"),

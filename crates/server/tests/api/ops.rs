@@ -113,8 +113,9 @@ async fn rate_limit_per_token_is_separate_for_each_token() {
 }
 
 #[tokio::test]
-async fn failed_logins_are_limited_per_address() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.login_attempts_per_minute = Some(3)).await;
+async fn login_attempts_are_limited_per_address() {
+    // Four a minute: the test app's own admin login takes the first.
+    let app = spawn_app_with(Backend::Sqlite, |s| s.login_attempts_per_minute = Some(4)).await;
     let mut codes = Vec::new();
     for _ in 0..5 {
         let reply = app
@@ -126,6 +127,13 @@ async fn failed_logins_are_limited_per_address() {
     }
     assert_eq!(&codes[..3], &[401, 401, 401]);
     assert_eq!(codes[4], 429, "{codes:?}");
+    // Once limited, even the right password is refused: guessing learns nothing.
+    let right = app
+        .post("/api/v1/auth/login")
+        .json(&json!({ "email": ADMIN_EMAIL, "password": crate::helpers::ADMIN_PASSWORD }))
+        .send()
+        .await;
+    right.expect_error(429, "rate_limited");
 }
 
 #[tokio::test]
