@@ -1,5 +1,6 @@
 //! callbase's typed domain values: parsed once at the edge, trusted everywhere after.
 
+mod blocklist;
 mod call;
 mod email;
 mod ids;
@@ -9,6 +10,7 @@ mod text;
 mod time;
 mod workspace;
 
+pub use blocklist::{BlockPattern, PrefixError, is_blocked};
 pub use call::{CallStatus, CallStatusError, Transition, ring_seconds, talk_seconds};
 pub use email::{Email, EmailError};
 pub use ids::{AuditId, IdError, TokenId, UserId, WorkspaceId};
