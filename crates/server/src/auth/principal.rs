@@ -121,13 +121,7 @@ impl Principal {
                 _ => Err(not_found()),
             };
         }
-        match state.store.role_in(workspace, self.user.id).await? {
-            Some(role) => Ok(role),
-            None if self.user.is_superuser => {
-                state.store.workspace(workspace).await?.map(|_| Role::Owner).ok_or_else(not_found)
-            }
-            None => Err(not_found()),
-        }
+        session_role(state, &self.user, workspace).await
     }
 
     /// An audit entry for a change made by this caller in its acting workspace.
@@ -252,14 +246,21 @@ async fn acting_workspace(
                 ApiError::new(ErrorCode::InvalidHeader, "X-Workspace-Id must be a workspace UUID")
                     .with_details(serde_json::json!({ "header": WORKSPACE_HEADER }))
             })?;
-        return match state.store.role_in(workspace, user.id).await? {
-            Some(role) => Ok(Some((workspace, role))),
-            None if user.is_superuser && state.store.workspace(workspace).await?.is_some() => {
-                Ok(Some((workspace, Role::Owner)))
-            }
-            None => Err(ApiError::new(ErrorCode::WorkspaceNotFound, "no such workspace")),
-        };
+        return session_role(state, user, workspace).await.map(|role| Some((workspace, role)));
     }
     let first = state.store.memberships(user.id).await?.into_iter().next();
     Ok(first.map(|membership| (membership.workspace.id, membership.role)))
+}
+
+/// A session's role in `workspace`: its membership, or owner powers for a superuser in any
+/// workspace that exists; 404 otherwise.
+async fn session_role(state: &AppState, user: &User, workspace: WorkspaceId) -> ApiResult<Role> {
+    let not_found = || ApiError::new(ErrorCode::WorkspaceNotFound, "no such workspace");
+    match state.store.role_in(workspace, user.id).await? {
+        Some(role) => Ok(role),
+        None if user.is_superuser => {
+            state.store.workspace(workspace).await?.map(|_| Role::Owner).ok_or_else(not_found)
+        }
+        None => Err(not_found()),
+    }
 }
