@@ -88,6 +88,18 @@ typed_id!(
     /// One entry of the audit log.
     AuditId
 );
+typed_id!(
+    /// One call (one leg: a transfer creates a new call linked to its parent).
+    CallId
+);
+typed_id!(
+    /// One entry of a call's timeline.
+    CallEventId
+);
+typed_id!(
+    /// One do-not-call entry.
+    BlockId
+);
 
 #[cfg(test)]
 mod tests {

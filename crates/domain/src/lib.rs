@@ -1,7 +1,7 @@
 //! callbase's typed domain values: parsed once at the edge, trusted everywhere after.
 
 mod blocklist;
-mod call;
+pub mod call;
 mod email;
 mod ids;
 mod phone;
@@ -11,9 +11,9 @@ mod time;
 mod workspace;
 
 pub use blocklist::{BlockPattern, PrefixError, is_blocked};
-pub use call::{CallStatus, CallStatusError, Transition, ring_seconds, talk_seconds};
+pub use call::*;
 pub use email::{Email, EmailError};
-pub use ids::{AuditId, IdError, TokenId, UserId, WorkspaceId};
+pub use ids::{AuditId, BlockId, CallEventId, CallId, IdError, TokenId, UserId, WorkspaceId};
 pub use phone::{E164, PhoneError};
 pub use role::{Role, RoleError, UserStatus};
 pub use text::{DisplayName, TextError};

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use callbase_domain::call::CallRejection;
 use callbase_store::StoreError;
 
 /// Declares every error code once, with its HTTP status.
@@ -52,6 +53,13 @@ error_codes! {
     WorkspaceNotFound => (NOT_FOUND, "workspace_not_found"),
     MemberNotFound => (NOT_FOUND, "member_not_found"),
     TokenNotFound => (NOT_FOUND, "token_not_found"),
+    CallNotFound => (NOT_FOUND, "call_not_found"),
+    BlockNotFound => (NOT_FOUND, "blocklist_entry_not_found"),
+    NumberBlocked => (FORBIDDEN, "number_blocked"),
+    IllegalTransition => (CONFLICT, "illegal_transition"),
+    CallNotConnected => (CONFLICT, "call_not_connected"),
+    CallConflict => (CONFLICT, "call_conflict"),
+    AlreadyBlocked => (CONFLICT, "already_blocked"),
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method_not_allowed"),
     EmailTaken => (CONFLICT, "email_taken"),
     AlreadyMember => (CONFLICT, "already_member"),
@@ -163,6 +171,10 @@ impl From<StoreError> for ApiError {
                 ErrorCode::AlreadyMember,
                 "the user is already a member of this workspace",
             ),
+            StoreError::Conflict("blocklist entry") => Self::new(
+                ErrorCode::AlreadyBlocked,
+                "this number or prefix is already on the do-not-call list",
+            ),
             StoreError::Conflict(what) => {
                 Self::new(ErrorCode::Conflict, format!("{what} already exists"))
             }
@@ -170,6 +182,19 @@ impl From<StoreError> for ApiError {
                 ErrorCode::LastOwner,
                 "a workspace must keep at least one owner: make someone else owner first",
             ),
+            StoreError::Rejected(CallRejection::IllegalTransition { from, to }) => Self::new(
+                ErrorCode::IllegalTransition,
+                format!("a call cannot go from {from} to {to}"),
+            )
+            .with_details(json!({ "from": from, "to": to })),
+            StoreError::Rejected(CallRejection::NotConnected { status }) => Self::new(
+                ErrorCode::CallNotConnected,
+                format!("only a connected call can be transferred; this one is {status}"),
+            )
+            .with_details(json!({ "status": status })),
+            StoreError::WorkspaceGone => {
+                Self::new(ErrorCode::WorkspaceNotFound, "the workspace no longer exists")
+            }
             err if err.is_busy() => {
                 tracing::warn!("database pool timed out");
                 Self::new(ErrorCode::Unavailable, "the database is busy, try again")

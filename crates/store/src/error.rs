@@ -8,6 +8,12 @@ pub enum StoreError {
     /// A change would leave a workspace without any owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
+    /// The workspace was deleted while the change was under way.
+    #[error("the workspace no longer exists")]
+    WorkspaceGone,
+    /// The call lifecycle forbids the command.
+    #[error(transparent)]
+    Rejected(#[from] callbase_domain::call::CallRejection),
     /// A row read back does not parse as a domain value: the database was edited by hand.
     #[error("stored {column} is invalid: {reason}")]
     Corrupt { column: &'static str, reason: String },

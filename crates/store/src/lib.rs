@@ -1,26 +1,50 @@
 //! callbase storage: the `Store` traits, their SQL implementation for SQLite and PostgreSQL,
 //! and the contract suite both databases must pass.
 
+mod calls;
 mod error;
 mod model;
 mod page;
 mod sql;
 pub mod testing;
 
+pub use calls::*;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use page::{Page, PageRequest, SortOrder};
 pub use sql::{Backend, SqlStore, SqliteTuning};
 
 use async_trait::async_trait;
-use callbase_domain::{Email, Role, Timestamp, TokenId, UserId, WorkspaceId};
+use callbase_domain::call::{Call, CallCommand, CallEvent, Counters, RollupKey};
+use callbase_domain::{
+    BlockId, CallId, E164, Email, Role, Timestamp, TokenId, UserId, WorkspaceId,
+};
 
 /// Everything the server needs from a database.
 pub trait Store:
-    UserStore + WorkspaceStore + TokenStore + AuditStore + Admin + Send + Sync
+    UserStore
+    + WorkspaceStore
+    + TokenStore
+    + AuditStore
+    + CallStore
+    + BlocklistStore
+    + Admin
+    + Send
+    + Sync
 {
 }
-impl<T: UserStore + WorkspaceStore + TokenStore + AuditStore + Admin + Send + Sync> Store for T {}
+impl<T> Store for T where
+    T: UserStore
+        + WorkspaceStore
+        + TokenStore
+        + AuditStore
+        + CallStore
+        + BlocklistStore
+        + Admin
+        + Send
+        + Sync
+{
+}
 
 /// Accounts. Users belong to no workspace; memberships connect them.
 #[async_trait]
@@ -135,6 +159,89 @@ pub trait AuditStore {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<AuditRecord>>;
+}
+
+/// Calls, their timelines and the statistics rollups, kept current in the same transaction
+/// as every change.
+#[async_trait]
+pub trait CallStore {
+    /// Logs a call with its first timeline entries. When the workspace already has a call
+    /// with the same source and external id, returns that one untouched.
+    async fn create_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<Logged>;
+    async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>>;
+    /// The timeline, in time order.
+    async fn call_events(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<CallEvent>>;
+    /// Runs a lifecycle command on the call; `Rejected` when the lifecycle forbids it.
+    async fn command_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        command: CallCommand,
+        actor: Option<&str>,
+    ) -> StoreResult<Option<Commanded>>;
+    async fn update_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        patch: &CallPatch,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Call>>;
+    async fn delete_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn list_calls(
+        &self,
+        workspace: WorkspaceId,
+        filter: &CallFilter,
+        page: &CallPageRequest,
+    ) -> StoreResult<CallPage>;
+    /// Sums of the rollup rows whose local hour starts in `[from, to)` (µs), by `group`.
+    async fn call_stats(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        group: StatsGroup,
+    ) -> StoreResult<Vec<(GroupKey, Counters)>>;
+    /// Every non-zero rollup row, for checking them against a recomputation.
+    async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>>;
+}
+
+/// The do-not-call list (CRM-2).
+#[async_trait]
+pub trait BlocklistStore {
+    /// Fails with `Conflict("blocklist entry")` when the pattern is already listed.
+    async fn create_block(&self, entry: &BlockEntry, audit: &AuditEntry)
+    -> StoreResult<BlockEntry>;
+    async fn block(&self, workspace: WorkspaceId, id: BlockId) -> StoreResult<Option<BlockEntry>>;
+    async fn list_blocks(
+        &self,
+        workspace: WorkspaceId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<BlockEntry>>;
+    async fn update_block(
+        &self,
+        workspace: WorkspaceId,
+        id: BlockId,
+        patch: &BlockPatch,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<BlockEntry>>;
+    async fn delete_block(
+        &self,
+        workspace: WorkspaceId,
+        id: BlockId,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// The entries that block `number` at `at`: unexpired, the number itself or a prefix.
+    async fn blocking_entries(
+        &self,
+        workspace: WorkspaceId,
+        number: &E164,
+        at: Timestamp,
+    ) -> StoreResult<Vec<BlockEntry>>;
 }
 
 /// Schema and liveness, for `migrate` and `/readyz`.

@@ -4,6 +4,10 @@
 //! method matches on the backend. The `read!`/`write!` macros compile one body per driver.
 
 mod audit;
+mod blocklist;
+mod call_rows;
+mod calls;
+mod rollups;
 mod rows;
 mod select;
 mod tokens;

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::PageRequest;
+use crate::{PageRequest, SortOrder};
 
 /// A value to bind, in a form both drivers encode.
 #[derive(Debug, Clone)]
@@ -31,6 +31,23 @@ impl Select {
         self.args.push(arg);
         let placeholder = format!("${}", self.args.len());
         self.push_condition(&condition.replace('?', &placeholder));
+        self
+    }
+
+    /// Adds `AND <condition>` where the n-th `?` is bound to the n-th of `args`.
+    pub(crate) fn and_each(&mut self, condition: &str, args: Vec<Arg>) -> &mut Self {
+        let mut text = String::with_capacity(condition.len() + 8);
+        let mut args = args.into_iter();
+        for (i, part) in condition.split('?').enumerate() {
+            if i > 0 {
+                if let Some(arg) = args.next() {
+                    self.args.push(arg);
+                }
+                text.push_str(&format!("${}", self.args.len()));
+            }
+            text.push_str(part);
+        }
+        self.push_condition(&text);
         self
     }
 
@@ -74,6 +91,34 @@ impl Select {
     }
 }
 
+impl Select {
+    /// Pages by `(key_column, id_column)` after `cursor` and closes the query.
+    pub(crate) fn keyset(
+        mut self,
+        key_column: &str,
+        id_column: &str,
+        cursor: Option<(i64, Uuid)>,
+        order: SortOrder,
+        limit: u32,
+    ) -> (String, Vec<Arg>) {
+        let (op, direction) = match order {
+            SortOrder::Ascending => (">", "ASC"),
+            SortOrder::Descending => ("<", "DESC"),
+        };
+        if let Some((key, id)) = cursor {
+            let condition = format!("({key_column}, {id_column}) {op} (?, ?)");
+            self.and_each(&condition, vec![Arg::Int(key), Arg::Uuid(id)]);
+        }
+        self.args.push(Arg::Int(i64::from(limit.clamp(1, PageRequest::MAX_LIMIT)) + 1));
+        let sql = format!(
+            "{} ORDER BY {key_column} {direction}, {id_column} {direction} LIMIT ${}",
+            self.sql,
+            self.args.len()
+        );
+        (sql, self.args)
+    }
+}
+
 /// Binds `$args` in order to `$query` (a `sqlx::query` or `sqlx::query_as`).
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
@@ -105,5 +150,19 @@ mod tests {
             "SELECT x FROM t WHERE (a = $1) AND (c = $2 OR d = $2) AND (id < $3) ORDER BY id DESC LIMIT $4"
         );
         assert_eq!(args.len(), 4);
+    }
+
+    #[test]
+    fn keyset_pages_on_two_columns() {
+        let mut select = Select::new("SELECT x FROM t");
+        select.and_each("(a >= ? AND a < ?)", vec![Arg::Int(1), Arg::Int(2)]);
+        let (sql, args) =
+            select.keyset("k", "id", Some((5, Uuid::nil())), SortOrder::Descending, 10);
+        assert_eq!(
+            sql,
+            "SELECT x FROM t WHERE ((a >= $1 AND a < $2)) AND ((k, id) < ($3, $4)) \
+             ORDER BY k DESC, id DESC LIMIT $5"
+        );
+        assert_eq!(args.len(), 5);
     }
 }

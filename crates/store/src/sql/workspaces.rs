@@ -6,6 +6,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
+use super::rollups::{rebuild_rollups, time_zone};
 use super::rows::{
     MemberRow, MembershipRow, USER_COLUMNS, WORKSPACE_COLUMNS, WorkspaceRow, convert_all,
     parse_role,
@@ -145,6 +146,10 @@ impl WorkspaceStore for SqlStore {
             .rows_affected();
             if changed > 0 {
                 insert_audit!(&mut *tx, audit)?;
+                if let Some(zone) = &patch.time_zone {
+                    let tz = time_zone(Some(zone.as_str().to_owned()))?;
+                    rebuild_rollups!(tx, id, &tz);
+                }
             }
             tx.commit().await?;
             changed

@@ -10,6 +10,10 @@ use callbase_store::{
     WorkspacePatch,
 };
 
+mod calls;
+
+use calls::*;
+
 /// Runs each contract case once on SQLite and once on PostgreSQL.
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
@@ -34,6 +38,14 @@ contract!(
     deleting_a_workspace_removes_its_data,
     tokens_are_found_by_hash_touched_and_revoked,
     audit_is_listed_per_workspace_newest_first,
+    calls_round_trip_and_log_once,
+    commands_follow_the_lifecycle,
+    every_filter_narrows_the_history,
+    pages_have_no_gaps_while_calls_arrive,
+    deleting_a_call_removes_its_timeline_and_counts,
+    rollups_always_equal_a_recomputation,
+    stats_sum_rollups_by_group,
+    blocklist_matches_numbers_and_prefixes,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {

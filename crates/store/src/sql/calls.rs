@@ -1,0 +1,372 @@
+//! Calls: idempotent logging, lifecycle commands, edits and deletes, each with its timeline
+//! entries and rollup changes in one transaction; filtered keyset listing.
+
+use async_trait::async_trait;
+use callbase_domain::call::{
+    Call, CallCommand, CallEvent, Counters, RollupKey, apply, rollup_delta,
+};
+use callbase_domain::{CallId, WorkspaceId, now};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+use super::audit::insert_audit;
+use super::call_rows::{
+    CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
+    insert_events, sort_key, suffix_range,
+};
+use super::rollups::{apply_rollups, workspace_time_zone};
+use super::rows::convert_all;
+use super::select::{Arg, Select, bind_args};
+use super::{Pools, SqlStore, read, write};
+use crate::{
+    AuditEntry, CallCursor, CallFilter, CallPage, CallPageRequest, CallPatch, CallSort, CallStore,
+    Commanded, GroupKey, Logged, StatsGroup, StoreError, StoreResult,
+};
+
+/// Inserts `$call` with its tags, events and rollup contribution through `$tx`.
+macro_rules! insert_call {
+    ($tx:expr, $call:expr, $events:expr, $tz:expr) => {{
+        let call: &Call = $call;
+        bind_call!(sqlx::query(INSERT_CALL), call).execute(&mut *$tx).await?;
+        replace_tags!($tx, call);
+        insert_events!($tx, $events)?;
+        apply_rollups!($tx, call.workspace_id, &rollup_delta(None, Some(call), $tz))?;
+    }};
+}
+
+/// Makes the `call_tags` rows of `$call` match its tags.
+macro_rules! replace_tags {
+    ($tx:expr, $call:expr) => {{
+        let call: &Call = $call;
+        sqlx::query("DELETE FROM call_tags WHERE call_id = $1")
+            .bind(*call.id.as_uuid())
+            .execute(&mut *$tx)
+            .await?;
+        let mut tags: Vec<&String> = call.tags.iter().collect();
+        tags.sort();
+        tags.dedup();
+        for tag in tags {
+            sqlx::query("INSERT INTO call_tags (workspace_id, tag, call_id) VALUES ($1, $2, $3)")
+                .bind(*call.workspace_id.as_uuid())
+                .bind(tag.as_str())
+                .bind(*call.id.as_uuid())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// Reads a call inside `$tx`, locking its row on PostgreSQL; `$lock` is the suffix to use.
+macro_rules! load_call {
+    ($tx:expr, $workspace:expr, $id:expr, $lock:expr) => {{
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c WHERE c.workspace_id = $1 AND c.id = $2{}",
+            $lock
+        );
+        let row: Option<CallRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(Uuid::from($workspace))
+            .bind(Uuid::from($id))
+            .fetch_optional(&mut *$tx)
+            .await?;
+        row.map(Call::try_from).transpose()?
+    }};
+}
+
+impl SqlStore {
+    /// `FOR UPDATE` where the database has row locks; SQLite's single writer needs none.
+    fn lock_suffix(&self) -> &'static str {
+        match self.pools {
+            Pools::Sqlite { .. } => "",
+            Pools::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    async fn call_by_external_id(&self, call: &Call) -> StoreResult<Option<Call>> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c \
+             WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = $3"
+        );
+        let row: Option<CallRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(*call.workspace_id.as_uuid())
+                .bind(call.source.as_str())
+                .bind(call.external_id.as_deref())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Call::try_from).transpose()
+    }
+
+    /// Inserts a new call; `Ok(false)` when its external id is taken.
+    async fn insert_new_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<bool> {
+        let result: StoreResult<()> = write!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let tz = workspace_time_zone!(tx, call.workspace_id)?;
+            insert_call!(tx, call, events, &tz);
+            tx.commit().await?;
+            Ok(())
+        }
+        .await);
+        match result {
+            Ok(()) => Ok(true),
+            Err(StoreError::Database(err))
+                if err.as_database_error().is_some_and(|db| db.is_unique_violation()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+#[async_trait]
+impl CallStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(call = %call.id))]
+    async fn create_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<Logged> {
+        if call.external_id.is_some()
+            && let Some(existing) = self.call_by_external_id(call).await?
+        {
+            return Ok(Logged::Existing(existing));
+        }
+        if self.insert_new_call(call, events).await? {
+            return Ok(Logged::Created(call.clone()));
+        }
+        // Lost a race with the same external id: the winner is the call.
+        match self.call_by_external_id(call).await? {
+            Some(existing) => Ok(Logged::Existing(existing)),
+            None => Err(StoreError::Conflict("call")),
+        }
+    }
+
+    async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>> {
+        let sql =
+            format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.workspace_id = $1 AND c.id = $2");
+        let row: Option<CallRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(Uuid::from(id))
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Call::try_from).transpose()
+    }
+
+    async fn call_events(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<CallEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM call_events e JOIN calls c ON c.id = e.call_id \
+             WHERE c.workspace_id = $1 AND e.call_id = $2 ORDER BY e.at, e.id"
+        );
+        let rows: Vec<EventRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(Uuid::from(id))
+                .fetch_all(pool)
+                .await
+        })?;
+        convert_all(rows)
+    }
+
+    #[tracing::instrument(skip_all, fields(call = %id))]
+    async fn command_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        command: CallCommand,
+        actor: Option<&str>,
+    ) -> StoreResult<Option<Commanded>> {
+        let lock = self.lock_suffix();
+        write!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let Some(mut call) = load_call!(tx, workspace, id, lock) else {
+                return Ok(None);
+            };
+            let tz = workspace_time_zone!(tx, workspace)?;
+            let before = call.clone();
+            let applied = apply(&mut call, command, actor)?;
+            if call != before {
+                call.updated_at = now().max(before.updated_at);
+                bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *tx).await?;
+                apply_rollups!(tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
+            }
+            insert_events!(tx, &applied.events)?;
+            if let Some(leg) = &applied.leg {
+                insert_call!(tx, leg, &[] as &[CallEvent], &tz);
+            }
+            tx.commit().await?;
+            Ok(Some(Commanded { call, events: applied.events, leg: applied.leg }))
+        }
+        .await)
+    }
+
+    #[tracing::instrument(skip_all, fields(call = %id))]
+    async fn update_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        patch: &CallPatch,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Call>> {
+        let lock = self.lock_suffix();
+        write!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let Some(mut call) = load_call!(tx, workspace, id, lock) else {
+                return Ok(None);
+            };
+            let tz = workspace_time_zone!(tx, workspace)?;
+            let before = call.clone();
+            patch.apply_to(&mut call);
+            call.updated_at = now().max(before.updated_at);
+            bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *tx).await?;
+            if call.tags != before.tags {
+                replace_tags!(tx, &call);
+            }
+            apply_rollups!(tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+            Ok(Some(call))
+        }
+        .await)
+    }
+
+    #[tracing::instrument(skip_all, fields(call = %id))]
+    async fn delete_call(
+        &self,
+        workspace: WorkspaceId,
+        id: CallId,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let lock = self.lock_suffix();
+        write!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let Some(call) = load_call!(tx, workspace, id, lock) else {
+                return Ok(false);
+            };
+            let tz = workspace_time_zone!(tx, workspace)?;
+            sqlx::query("DELETE FROM calls WHERE id = $1").bind(Uuid::from(id)).execute(&mut *tx).await?;
+            apply_rollups!(tx, workspace, &rollup_delta(Some(&call), None, &tz))?;
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_calls(
+        &self,
+        workspace: WorkspaceId,
+        filter: &CallFilter,
+        page: &CallPageRequest,
+    ) -> StoreResult<CallPage> {
+        let mut select = Select::new(&format!("SELECT {CALL_COLUMNS} FROM calls c"));
+        select.and("c.workspace_id = ?", Arg::Uuid(workspace.into()));
+        self.add_filters(&mut select, workspace, filter);
+        let key_column = match page.sort {
+            CallSort::StartedAt => "c.started_at",
+            CallSort::Duration => "c.duration",
+        };
+        let cursor = page.after.map(|cursor| (cursor.key, Uuid::from(cursor.id)));
+        let (sql, args) = select.keyset(key_column, "c.id", cursor, page.order, page.limit);
+        let rows: Vec<CallRow> = read!(self, pool => {
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
+        })?;
+        let mut items: Vec<Call> = convert_all(rows)?;
+        let limit = page.limit.clamp(1, crate::PageRequest::MAX_LIMIT) as usize;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|call| CallCursor { key: sort_key(call, page.sort), id: call.id })
+        } else {
+            None
+        };
+        Ok(CallPage { items, next })
+    }
+
+    async fn call_stats(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        group: StatsGroup,
+    ) -> StoreResult<Vec<(GroupKey, Counters)>> {
+        self.sum_rollups(workspace, from, to, group).await
+    }
+
+    async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        self.all_rollup_rows(workspace).await
+    }
+}
+
+impl SqlStore {
+    fn add_filters(&self, select: &mut Select, workspace: WorkspaceId, filter: &CallFilter) {
+        let text = |value: &str| Arg::Text(value.to_owned());
+        select
+            .and_if("c.status = ?", filter.status.map(|s| text(s.as_str())))
+            .and_if("c.direction = ?", filter.direction.map(|d| text(d.as_str())))
+            .and_if("c.source = ?", filter.source.as_ref().map(|s| text(s.as_str())))
+            .and_if("c.user_id = ?", filter.user_id.map(|id| Arg::Uuid(id.into())))
+            .and_if("c.agent_id = ?", filter.agent_id.map(Arg::Uuid))
+            .and_if("c.lead_id = ?", filter.lead_id.map(Arg::Uuid))
+            .and_if("c.started_at >= ?", filter.from.map(|at| Arg::Int(at.as_microsecond())))
+            .and_if("c.started_at < ?", filter.to.map(|at| Arg::Int(at.as_microsecond())))
+            .and_if("c.duration >= ?", filter.min_duration.map(Arg::Int))
+            .and_if("c.duration <= ?", filter.max_duration.map(Arg::Int))
+            .and_when(filter.has_recording == Some(true), "c.has_recording")
+            .and_when(filter.has_recording == Some(false), "NOT c.has_recording");
+        if let Some(digits) = &filter.number_suffix {
+            let (low, high) = suffix_range(digits);
+            let ws = Arg::Uuid(workspace.into());
+            select.and_each(
+                "(c.workspace_id = ? AND c.from_rev >= ? AND c.from_rev < ?) \
+                 OR (c.workspace_id = ? AND c.to_rev >= ? AND c.to_rev < ?)",
+                vec![
+                    ws.clone(),
+                    Arg::Text(low.clone()),
+                    Arg::Text(high.clone()),
+                    ws,
+                    Arg::Text(low),
+                    Arg::Text(high),
+                ],
+            );
+        }
+        if let Some(tag) = &filter.tag {
+            select.and_each(
+                "c.id IN (SELECT t.call_id FROM call_tags t WHERE t.workspace_id = ? AND t.tag = ?)",
+                vec![Arg::Uuid(workspace.into()), text(tag)],
+            );
+        }
+        if let Some(q) = &filter.q {
+            match self.pools {
+                Pools::Sqlite { .. } => select.and(
+                    "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)",
+                    Arg::Text(fts5_query(q)),
+                ),
+                Pools::Postgres(_) => {
+                    select.and("c.search @@ plainto_tsquery('simple', ?)", Arg::Text(q.clone()))
+                }
+            };
+        }
+    }
+}
+
+/// Words as an FTS5 query that matches rows containing all of them: each word is quoted,
+/// so no user input is read as FTS5 syntax.
+fn fts5_query(q: &str) -> String {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{word}\""))
+        .collect();
+    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn fts5_queries_quote_every_word() {
+        assert_eq!(fts5_query("Anna  Müller"), "\"Anna\" \"Müller\"");
+        assert_eq!(fts5_query("a\" OR b*"), "\"a\" \"OR\" \"b\"");
+        assert_eq!(fts5_query("***"), "\"\"");
+    }
+}

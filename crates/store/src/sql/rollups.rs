@@ -1,0 +1,309 @@
+//! Statistics rollups: applied in the transaction of every call change, summed by group
+//! for `/calls/stats`, rebuilt when a workspace changes its time zone.
+
+use callbase_domain::call::{Call, Counters, DURATION_BUCKETS, Direction, RollupKey, contribution};
+use callbase_domain::{UserId, WorkspaceId};
+use jiff::tz::TimeZone;
+use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::{SqlStore, read};
+use crate::{GroupKey, StatsGroup, StoreError, StoreResult};
+
+pub(crate) const UPSERT_ROLLUP: &str = "INSERT INTO call_rollups (workspace_id, bucket, user_id, \
+     agent_id, source, direction, calls, inbound, outbound, internal, answered, missed, rang, \
+     ring_seconds, talked, talk_seconds, d0, d1, d2, d3, d4, d5, d6, d7) VALUES ($1, $2, $3, $4, \
+     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+     $24) ON CONFLICT (workspace_id, bucket, user_id, agent_id, source, direction) DO UPDATE SET \
+     calls = call_rollups.calls + excluded.calls, \
+     inbound = call_rollups.inbound + excluded.inbound, \
+     outbound = call_rollups.outbound + excluded.outbound, \
+     internal = call_rollups.internal + excluded.internal, \
+     answered = call_rollups.answered + excluded.answered, \
+     missed = call_rollups.missed + excluded.missed, \
+     rang = call_rollups.rang + excluded.rang, \
+     ring_seconds = call_rollups.ring_seconds + excluded.ring_seconds, \
+     talked = call_rollups.talked + excluded.talked, \
+     talk_seconds = call_rollups.talk_seconds + excluded.talk_seconds, \
+     d0 = call_rollups.d0 + excluded.d0, d1 = call_rollups.d1 + excluded.d1, \
+     d2 = call_rollups.d2 + excluded.d2, d3 = call_rollups.d3 + excluded.d3, \
+     d4 = call_rollups.d4 + excluded.d4, d5 = call_rollups.d5 + excluded.d5, \
+     d6 = call_rollups.d6 + excluded.d6, d7 = call_rollups.d7 + excluded.d7";
+
+/// Adds each `(RollupKey, Counters)` of `$deltas` to the rollups of workspace `$workspace`.
+macro_rules! apply_rollups {
+    ($executor:expr, $workspace:expr, $deltas:expr) => {{
+        let mut result: Result<(), sqlx::Error> = Ok(());
+        for (key, counts) in $deltas {
+            let key: &callbase_domain::call::RollupKey = key;
+            let counts: &callbase_domain::call::Counters = counts;
+            let mut query = sqlx::query($crate::sql::rollups::UPSERT_ROLLUP)
+                .bind(uuid::Uuid::from($workspace))
+                .bind(key.bucket)
+                .bind(key.user_id.map_or(uuid::Uuid::nil(), uuid::Uuid::from))
+                .bind(key.agent_id.unwrap_or(uuid::Uuid::nil()))
+                .bind(key.source.as_str())
+                .bind(key.direction.as_str())
+                .bind(counts.calls)
+                .bind(counts.inbound)
+                .bind(counts.outbound)
+                .bind(counts.internal)
+                .bind(counts.answered)
+                .bind(counts.missed)
+                .bind(counts.rang)
+                .bind(counts.ring_seconds)
+                .bind(counts.talked)
+                .bind(counts.talk_seconds);
+            for bucket in counts.durations {
+                query = query.bind(bucket);
+            }
+            if let Err(err) = query.execute(&mut *$executor).await {
+                result = Err(err);
+                break;
+            }
+        }
+        result
+    }};
+}
+pub(crate) use apply_rollups;
+
+/// The workspace's time zone, read inside the caller's transaction.
+macro_rules! workspace_time_zone {
+    ($executor:expr, $workspace:expr) => {{
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT time_zone FROM workspaces WHERE id = $1")
+                .bind(uuid::Uuid::from($workspace))
+                .fetch_optional(&mut *$executor)
+                .await?;
+        $crate::sql::rollups::time_zone(name)
+    }};
+}
+pub(crate) use workspace_time_zone;
+
+/// A stored zone name as a zone; `WorkspaceGone` when the workspace row is missing.
+pub(crate) fn time_zone(name: Option<String>) -> StoreResult<TimeZone> {
+    let name = name.ok_or(StoreError::WorkspaceGone)?;
+    TimeZone::get(&name).map_err(|e| StoreError::corrupt("workspaces.time_zone", e))
+}
+
+/// Sums the contributions of `calls` per rollup row.
+pub(crate) fn fold_contributions<'a>(
+    calls: impl IntoIterator<Item = &'a Call>,
+    tz: &TimeZone,
+) -> HashMap<RollupKey, Counters> {
+    let mut rows: HashMap<RollupKey, Counters> = HashMap::new();
+    for call in calls {
+        let (key, counts) = contribution(call, tz);
+        rows.entry(key).or_default().add(&counts);
+    }
+    rows
+}
+
+const SUMS: &str = "CAST(SUM(calls) AS BIGINT) AS calls, CAST(SUM(inbound) AS BIGINT) AS inbound, \
+     CAST(SUM(outbound) AS BIGINT) AS outbound, CAST(SUM(internal) AS BIGINT) AS internal, \
+     CAST(SUM(answered) AS BIGINT) AS answered, CAST(SUM(missed) AS BIGINT) AS missed, \
+     CAST(SUM(rang) AS BIGINT) AS rang, CAST(SUM(ring_seconds) AS BIGINT) AS ring_seconds, \
+     CAST(SUM(talked) AS BIGINT) AS talked, CAST(SUM(talk_seconds) AS BIGINT) AS talk_seconds, \
+     CAST(SUM(d0) AS BIGINT) AS d0, CAST(SUM(d1) AS BIGINT) AS d1, \
+     CAST(SUM(d2) AS BIGINT) AS d2, CAST(SUM(d3) AS BIGINT) AS d3, \
+     CAST(SUM(d4) AS BIGINT) AS d4, CAST(SUM(d5) AS BIGINT) AS d5, \
+     CAST(SUM(d6) AS BIGINT) AS d6, CAST(SUM(d7) AS BIGINT) AS d7";
+
+#[derive(sqlx::FromRow)]
+struct SumsRow {
+    calls: Option<i64>,
+    inbound: Option<i64>,
+    outbound: Option<i64>,
+    internal: Option<i64>,
+    answered: Option<i64>,
+    missed: Option<i64>,
+    rang: Option<i64>,
+    ring_seconds: Option<i64>,
+    talked: Option<i64>,
+    talk_seconds: Option<i64>,
+    d0: Option<i64>,
+    d1: Option<i64>,
+    d2: Option<i64>,
+    d3: Option<i64>,
+    d4: Option<i64>,
+    d5: Option<i64>,
+    d6: Option<i64>,
+    d7: Option<i64>,
+}
+
+impl From<SumsRow> for Counters {
+    fn from(row: SumsRow) -> Self {
+        let durations: [Option<i64>; DURATION_BUCKETS] =
+            [row.d0, row.d1, row.d2, row.d3, row.d4, row.d5, row.d6, row.d7];
+        Self {
+            calls: row.calls.unwrap_or(0),
+            inbound: row.inbound.unwrap_or(0),
+            outbound: row.outbound.unwrap_or(0),
+            internal: row.internal.unwrap_or(0),
+            answered: row.answered.unwrap_or(0),
+            missed: row.missed.unwrap_or(0),
+            rang: row.rang.unwrap_or(0),
+            ring_seconds: row.ring_seconds.unwrap_or(0),
+            talked: row.talked.unwrap_or(0),
+            talk_seconds: row.talk_seconds.unwrap_or(0),
+            durations: durations.map(|count| count.unwrap_or(0)),
+        }
+    }
+}
+
+/// A grouped row: the group's value in whichever key column applies, and its sums.
+#[derive(sqlx::FromRow)]
+struct GroupedRow {
+    bucket: Option<i64>,
+    id_key: Option<Uuid>,
+    text_key: Option<String>,
+    #[sqlx(flatten)]
+    sums: SumsRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyedRow {
+    bucket: i64,
+    user_id: Uuid,
+    agent_id: Uuid,
+    source: String,
+    direction: String,
+    #[sqlx(flatten)]
+    sums: SumsRow,
+}
+
+fn nil_as_none(id: Uuid) -> Option<Uuid> {
+    (!id.is_nil()).then_some(id)
+}
+
+fn group_key(group: StatsGroup, row: &GroupedRow) -> StoreResult<GroupKey> {
+    let id = row.id_key.and_then(nil_as_none);
+    Ok(match group {
+        StatsGroup::All => GroupKey::All,
+        StatsGroup::Bucket => GroupKey::Bucket(row.bucket.unwrap_or(0)),
+        StatsGroup::User => GroupKey::User(id.map(UserId::from)),
+        StatsGroup::Agent => GroupKey::Agent(id),
+        StatsGroup::Source => GroupKey::Source(row.text_key.clone().unwrap_or_default()),
+        StatsGroup::Direction => GroupKey::Direction(
+            row.text_key
+                .as_deref()
+                .unwrap_or_default()
+                .parse::<Direction>()
+                .map_err(|e| StoreError::corrupt("call_rollups.direction", e))?,
+        ),
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn sum_rollups(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        group: StatsGroup,
+    ) -> StoreResult<Vec<(GroupKey, Counters)>> {
+        let (columns, group_by) = match group {
+            StatsGroup::All => ("NULL AS bucket, NULL AS id_key, NULL AS text_key", ""),
+            StatsGroup::Bucket => {
+                ("bucket, NULL AS id_key, NULL AS text_key", " GROUP BY bucket ORDER BY bucket")
+            }
+            StatsGroup::User => {
+                ("NULL AS bucket, user_id AS id_key, NULL AS text_key", " GROUP BY user_id")
+            }
+            StatsGroup::Agent => {
+                ("NULL AS bucket, agent_id AS id_key, NULL AS text_key", " GROUP BY agent_id")
+            }
+            StatsGroup::Source => {
+                ("NULL AS bucket, NULL AS id_key, source AS text_key", " GROUP BY source")
+            }
+            StatsGroup::Direction => {
+                ("NULL AS bucket, NULL AS id_key, direction AS text_key", " GROUP BY direction")
+            }
+        };
+        let sql = format!(
+            "SELECT {columns}, {SUMS} FROM call_rollups \
+             WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3{group_by}"
+        );
+        let rows: Vec<GroupedRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter()
+            .filter(|row| row.sums.calls.is_some())
+            .map(|row| Ok((group_key(group, &row)?, Counters::from(row.sums))))
+            .filter(|result| !matches!(result, Ok((_, counts)) if counts.is_zero()))
+            .collect()
+    }
+
+    pub(crate) async fn all_rollup_rows(
+        &self,
+        workspace: WorkspaceId,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        let sql = format!(
+            "SELECT bucket, user_id, agent_id, source, direction, {SUMS} FROM call_rollups \
+             WHERE workspace_id = $1 GROUP BY bucket, user_id, agent_id, source, direction"
+        );
+        let rows: Vec<KeyedRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql)).bind(Uuid::from(workspace)).fetch_all(pool).await
+        })?;
+        let mut keyed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let counts = Counters::from(row.sums);
+            if counts.is_zero() {
+                continue;
+            }
+            let key = RollupKey {
+                bucket: row.bucket,
+                user_id: nil_as_none(row.user_id).map(UserId::from),
+                agent_id: nil_as_none(row.agent_id),
+                source: row.source,
+                direction: row
+                    .direction
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("call_rollups.direction", e))?,
+            };
+            keyed.push((key, counts));
+        }
+        Ok(keyed)
+    }
+}
+
+/// Recomputes every rollup row of `$workspace` from its calls in zone `$tz`, inside `$tx`
+/// (after a time zone change moves every local hour). Reads the calls in batches.
+macro_rules! rebuild_rollups {
+    ($tx:expr, $workspace:expr, $tz:expr) => {{
+        let workspace: callbase_domain::WorkspaceId = $workspace;
+        sqlx::query("DELETE FROM call_rollups WHERE workspace_id = $1")
+            .bind(uuid::Uuid::from(workspace))
+            .execute(&mut *$tx)
+            .await?;
+        let sql = format!(
+            "SELECT {} FROM calls c WHERE c.workspace_id = $1 AND c.id > $2 ORDER BY c.id LIMIT 5000",
+            $crate::sql::call_rows::CALL_COLUMNS
+        );
+        let mut after = uuid::Uuid::nil();
+        let mut totals = std::collections::HashMap::new();
+        loop {
+            let rows: Vec<$crate::sql::call_rows::CallRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(uuid::Uuid::from(workspace))
+                    .bind(after)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            let calls: Vec<callbase_domain::call::Call> =
+                $crate::sql::rows::convert_all(rows)?;
+            let Some(last) = calls.last() else { break };
+            after = uuid::Uuid::from(last.id);
+            for (key, counts) in $crate::sql::rollups::fold_contributions(&calls, $tz) {
+                totals.entry(key).or_insert_with(callbase_domain::call::Counters::default).add(&counts);
+            }
+        }
+        $crate::sql::rollups::apply_rollups!($tx, workspace, &totals)?;
+    }};
+}
+pub(crate) use rebuild_rollups;
