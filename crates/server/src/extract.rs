@@ -41,6 +41,34 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
+/// An optional JSON body: an empty body is `T::default()`, anything else is read as `Json`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonOrEmpty<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonOrEmpty<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = has_json_content_type(req.headers());
+        let bytes =
+            Bytes::from_request(req, state).await.map_err(|rejection| body_error(&rejection))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        if !json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "expected a JSON body with Content-Type: application/json",
+            ));
+        }
+        parse_json(&bytes).map(JsonOrEmpty)
+    }
+}
+
 fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
@@ -155,4 +183,13 @@ async fn only_parameter_name<S: Send + Sync>(parts: &mut Parts, state: &S) -> Op
     let mut names = params.iter().map(|(name, _)| name.to_owned());
     let first = names.next()?;
     names.next().is_none().then_some(first)
+}
+
+/// For `PATCH` bodies: tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }

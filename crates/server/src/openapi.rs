@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         (name = "workspaces", description = "Tenants, their members and statistics"),
         (name = "tokens", description = "Long-lived API tokens"),
         (name = "audit", description = "Who changed what, when, from where"),
+        (name = "calls", description = "Calls: logging, lifecycle, timeline, history, export, statistics"),
+        (name = "blocklist", description = "The do-not-call list"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

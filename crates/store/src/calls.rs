@@ -12,7 +12,10 @@ use crate::SortOrder;
 pub enum Logged {
     Created(Call),
     /// A call with the same `(source, external_id)` exists; it was left untouched.
-    Existing(Call),
+    Existing {
+        call: Call,
+        fingerprint: Option<String>,
+    },
 }
 
 /// `GET /calls` filters (CALL-5); every field narrows the result.

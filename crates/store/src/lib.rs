@@ -165,9 +165,15 @@ pub trait AuditStore {
 /// as every change.
 #[async_trait]
 pub trait CallStore {
-    /// Logs a call with its first timeline entries. When the workspace already has a call
-    /// with the same source and external id, returns that one untouched.
-    async fn create_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<Logged>;
+    /// Logs a call with its first timeline entries and the fingerprint of the request that
+    /// created it. When the workspace already has a call with the same source and external
+    /// id, returns that one untouched, with its fingerprint.
+    async fn create_call(
+        &self,
+        call: &Call,
+        fingerprint: Option<&str>,
+        events: &[CallEvent],
+    ) -> StoreResult<Logged>;
     async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>>;
     /// The timeline, in time order.
     async fn call_events(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<CallEvent>>;

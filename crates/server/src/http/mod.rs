@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blocklist;
+pub mod calls;
 pub mod docs;
 pub mod members;
 pub mod pagination;
@@ -22,4 +24,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(calls::router())
+        .merge(blocklist::router())
 }

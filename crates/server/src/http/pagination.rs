@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use callbase_store::{Page, PageRequest, SortOrder};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -45,14 +46,7 @@ struct CursorBody {
 impl ListParams {
     /// Validates limit, cursor and sort together.
     pub fn page_request(&self) -> ApiResult<PageRequest> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=PageRequest::MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidQuery,
-                format!("query parameter limit: must be between 1 and {}", PageRequest::MAX_LIMIT),
-            )
-            .with_details(serde_json::json!({ "parameter": "limit" })));
-        }
+        let limit = page_limit(self.limit)?;
         let order = match self.sort.unwrap_or_default() {
             Sort::CreatedAt => SortOrder::Ascending,
             Sort::CreatedAtDesc => SortOrder::Descending,
@@ -72,21 +66,44 @@ impl ListParams {
     }
 }
 
-fn invalid_cursor(reason: &str) -> ApiError {
+pub(crate) fn invalid_cursor(reason: &str) -> ApiError {
     ApiError::new(ErrorCode::InvalidCursor, format!("query parameter cursor: {reason}"))
         .with_details(serde_json::json!({ "parameter": "cursor" }))
 }
 
-fn decode_cursor(cursor: &str) -> ApiResult<CursorBody> {
+/// Reads a cursor this server issued with `encode_json_cursor`.
+pub(crate) fn decode_json_cursor<T: DeserializeOwned>(cursor: &str) -> ApiResult<T> {
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor.as_bytes())
         .map_err(|_| invalid_cursor("not a cursor this server issued"))?;
     serde_json::from_slice(&bytes).map_err(|_| invalid_cursor("not a cursor this server issued"))
 }
 
+/// An opaque cursor: base64url of the JSON of `body`.
+pub(crate) fn encode_json_cursor<T: Serialize>(body: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<CursorBody> {
+    decode_json_cursor(cursor)
+}
+
 fn encode_cursor(after: Uuid, order: SortOrder) -> String {
-    let body = CursorBody { after, asc: order == SortOrder::Ascending };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
+    encode_json_cursor(&CursorBody { after, asc: order == SortOrder::Ascending })
+}
+
+/// Checks a page size: 1 to 1000, 50 when not given.
+pub(crate) fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=PageRequest::MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            format!("query parameter limit: must be between 1 and {}", PageRequest::MAX_LIMIT),
+        )
+        .with_details(serde_json::json!({ "parameter": "limit" })))
+    }
 }
 
 /// One page of a list.

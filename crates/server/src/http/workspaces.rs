@@ -78,18 +78,9 @@ pub struct WorkspacePatchIn {
     pub name: Option<DisplayName>,
     pub time_zone: Option<TimeZoneName>,
     /// `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<RegionCode>)]
     pub region: Option<Option<RegionCode>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

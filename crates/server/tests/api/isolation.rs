@@ -19,6 +19,8 @@ struct Other {
     workspace: String,
     user: String,
     token: String,
+    call: String,
+    block: String,
 }
 
 /// `(method, path, body)`; `{ws}`, `{user}` and `{token}` stand for B's ids.
@@ -40,6 +42,17 @@ const PROBES: &[(Method, &str, Option<&str>)] = &[
     (Method::POST, "/api/v1/users/{user}/status", Some(r#"{"status":"suspended"}"#)),
     (Method::GET, "/api/v1/tokens/{token}", None),
     (Method::DELETE, "/api/v1/tokens/{token}", None),
+    (Method::GET, "/api/v1/calls/{call}", None),
+    (Method::PATCH, "/api/v1/calls/{call}", Some(r#"{"notes":"seen"}"#)),
+    (Method::DELETE, "/api/v1/calls/{call}", None),
+    (Method::POST, "/api/v1/calls/{call}/status", Some(r#"{"status":"in_progress"}"#)),
+    (Method::POST, "/api/v1/calls/{call}/end", Some("{}")),
+    (Method::POST, "/api/v1/calls/{call}/hold", Some("{}")),
+    (Method::POST, "/api/v1/calls/{call}/transfer", Some(r#"{"to_number":"+4989123456"}"#)),
+    (Method::POST, "/api/v1/calls/{call}/events", Some(r#"{"type":"note"}"#)),
+    (Method::GET, "/api/v1/blocklist/{block}", None),
+    (Method::PATCH, "/api/v1/blocklist/{block}", Some(r#"{"reason":null}"#)),
+    (Method::DELETE, "/api/v1/blocklist/{block}", None),
 ];
 
 async fn setup(app: &TestApp) -> (String, String, Other) {
@@ -48,7 +61,17 @@ async fn setup(app: &TestApp) -> (String, String, Other) {
     let (bob_id, bob) = app.user("bob@b.example").await;
     let workspace_b = app.workspace(&bob, "B").await;
     let (token_b, _) = app.api_token(&bob, &workspace_b).await;
-    (alice, workspace_a, Other { workspace: workspace_b, user: bob_id, token: token_b })
+    let in_b = |call: crate::helpers::Call| call.token(&bob).header("x-workspace-id", &workspace_b);
+    let call = in_b(app.post("/api/v1/calls"))
+        .json(&json!({ "direction": "inbound", "from_number": "+49301234567", "notes": "secret" }))
+        .send()
+        .await;
+    let call = call.expect(201)["id"].as_str().expect("id").to_owned();
+    let block =
+        in_b(app.post("/api/v1/blocklist")).json(&json!({ "pattern": "+4930999999" })).send();
+    let block = block.await.expect(201)["id"].as_str().expect("id").to_owned();
+    let other = Other { workspace: workspace_b, user: bob_id, token: token_b, call, block };
+    (alice, workspace_a, other)
 }
 
 fn fill(template: &str, other: &Other) -> String {
@@ -56,6 +79,8 @@ fn fill(template: &str, other: &Other) -> String {
         .replace("{ws}", &other.workspace)
         .replace("{user}", &other.user)
         .replace("{token}", &other.token)
+        .replace("{call}", &other.call)
+        .replace("{block}", &other.block)
 }
 
 async fn probe_all(app: &TestApp, token: &str, other: &Other) {
@@ -85,6 +110,14 @@ async fn assert_untouched(app: &TestApp, other: &Other) {
         app.store.user(other.user.parse().expect("id")).await.expect("user").expect("exists");
     assert_eq!(user.name.as_str(), "bob@b.example");
     assert_eq!(user.status, callbase_domain::UserStatus::Active);
+    let workspace = other.workspace.parse().expect("id");
+    let call = app.store.call(workspace, other.call.parse().expect("id")).await.expect("call");
+    let call = call.expect("B's call still exists");
+    assert_eq!((call.status.as_str(), call.notes.as_deref()), ("ringing", Some("secret")));
+    let timeline = app.store.call_events(workspace, call.id).await.expect("timeline");
+    assert_eq!(timeline.len(), 1, "nothing was appended");
+    let block = app.store.block(workspace, other.block.parse().expect("id")).await.expect("block");
+    assert!(block.is_some_and(|b| b.reason.is_none()));
 }
 
 async fn session_of_a_cannot_reach_b(app: TestApp) {
@@ -104,10 +137,19 @@ async fn lists_of_a_never_show_b(app: TestApp) {
     let (alice, workspace_a, other) = setup(&app).await;
     let (_, secret) = app.api_token(&alice, &workspace_a).await;
     for token in [&alice, &secret] {
-        for path in ["/api/v1/workspaces", "/api/v1/users", "/api/v1/tokens", "/api/v1/audit"] {
+        for path in [
+            "/api/v1/workspaces",
+            "/api/v1/users",
+            "/api/v1/tokens",
+            "/api/v1/audit",
+            "/api/v1/calls",
+            "/api/v1/calls?number=4567",
+            "/api/v1/calls/export?format=ndjson",
+            "/api/v1/blocklist",
+        ] {
             let reply = app.get(path).token(token).send().await;
-            reply.expect(200);
-            for id in [&other.workspace, &other.user, &other.token] {
+            assert_eq!(reply.status.as_u16(), 200, "{path}: {}", reply.text);
+            for id in [&other.workspace, &other.user, &other.token, &other.call, &other.block] {
                 assert!(!reply.text.contains(id.as_str()), "{path} leaked {id}: {}", reply.text);
             }
         }
@@ -131,4 +173,6 @@ async fn naming_b_in_the_workspace_header_is_refused(app: TestApp) {
         .send()
         .await;
     reply.expect_error(404, "workspace_not_found");
+    let stats = app.get("/api/v1/calls/stats").token(&alice).send().await;
+    assert_eq!(stats.expect(200)["totals"]["calls"], 0, "A's statistics do not count B's calls");
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod calls;
 mod errors;
 mod isolation;
 mod openapi;

@@ -33,6 +33,13 @@ const PROBES: &[(Method, &str, Option<&str>, Role)] = &[
         Role::Admin,
     ),
     (Method::GET, "/api/v1/audit", None, Role::Admin),
+    (Method::POST, "/api/v1/calls", Some(r#"{"direction":"inbound"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/outbound", Some(r#"{"to_number":"+4989123456"}"#), Role::Agent),
+    (Method::PATCH, "/api/v1/calls/{call}", Some(r#"{"notes":"called back"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/{call}/events", Some(r#"{"type":"note"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/{call}/end", Some("{}"), Role::Agent),
+    (Method::POST, "/api/v1/blocklist", Some(r#"{"pattern":"+4930111111"}"#), Role::Agent),
+    (Method::DELETE, "/api/v1/calls/{call}", None, Role::Admin),
 ];
 
 struct Team {
@@ -40,6 +47,7 @@ struct Team {
     /// Session tokens by role.
     tokens: Vec<(Role, String)>,
     target: String,
+    call: String,
 }
 
 async fn team(app: &TestApp) -> Team {
@@ -52,7 +60,15 @@ async fn team(app: &TestApp) -> Team {
         tokens.push((role, token));
     }
     let (target, _) = app.member(&owner, &workspace, "target@t.example", "agent").await;
-    Team { workspace, tokens, target }
+    let call = app
+        .post("/api/v1/calls")
+        .token(&owner)
+        .header("x-workspace-id", &workspace)
+        .json(&serde_json::json!({ "direction": "inbound" }))
+        .send()
+        .await;
+    let call = call.expect(201)["id"].as_str().expect("id").to_owned();
+    Team { workspace, tokens, target, call }
 }
 
 fn rank(role: Role) -> u8 {
@@ -71,7 +87,10 @@ async fn send(
     probe: &(Method, &str, Option<&str>, Role),
 ) -> crate::helpers::Reply {
     let (method, path, body, _) = probe;
-    let path = path.replace("{ws}", &team.workspace).replace("{target}", &team.target);
+    let path = path
+        .replace("{ws}", &team.workspace)
+        .replace("{target}", &team.target)
+        .replace("{call}", &team.call);
     let mut call =
         app.call(method.clone(), &path).token(token).header("x-workspace-id", &team.workspace);
     if let Some(body) = body {
@@ -120,8 +139,15 @@ async fn viewer_can_still_read(app: TestApp) {
         format!("/api/v1/workspaces/{}/stats", team.workspace),
         "/api/v1/users".to_owned(),
         "/api/v1/users/me".to_owned(),
+        "/api/v1/calls".to_owned(),
+        format!("/api/v1/calls/{}", team.call),
+        "/api/v1/calls/stats".to_owned(),
+        "/api/v1/calls/export".to_owned(),
+        "/api/v1/blocklist".to_owned(),
     ] {
-        app.get(&path).token(viewer).send().await.expect(200);
+        let reply = app.get(&path).token(viewer).header("x-workspace-id", &team.workspace).send();
+        let reply = reply.await;
+        assert_eq!(reply.status.as_u16(), 200, "{path}: {}", reply.text);
     }
 }
 

@@ -5,6 +5,9 @@ CREATE TABLE calls (
     workspace_id    UUID NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     source          TEXT NOT NULL,
     external_id     TEXT,
+    -- SHA-256 of the request that created the call: a retry with the same payload is
+    -- answered 200, a different payload under the same external id 409.
+    fingerprint     TEXT,
     direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound', 'internal')),
     status          TEXT NOT NULL CHECK (status IN ('initiated', 'ringing', 'in_progress',
                         'on_hold', 'completed', 'busy', 'no_answer', 'missed', 'failed',

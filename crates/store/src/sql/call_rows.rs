@@ -24,9 +24,9 @@ pub(crate) const INSERT_CALL: &str = "INSERT INTO calls (id, workspace_id, sourc
      to_rev, user_id, agent_id, lead_id, phone_number_id, parent_call_id, started_at, \
      answered_at, ended_at, ring_seconds, talk_seconds, duration, end_reason, sip_call_id, \
      disposition, notes, tags, blocked, has_recording, quality, cost, raw, created_at, \
-     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     updated_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
      $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-     $35, $36)";
+     $35, $36, $37)";
 
 /// Rewrites every column but the id, workspace and creation time, bound as for the insert.
 pub(crate) const UPDATE_CALL: &str = "UPDATE calls SET source = $3, external_id = $4, \

@@ -25,9 +25,10 @@ use crate::{
 
 /// Inserts `$call` with its tags, events and rollup contribution through `$tx`.
 macro_rules! insert_call {
-    ($tx:expr, $call:expr, $events:expr, $tz:expr) => {{
+    ($tx:expr, $call:expr, $fingerprint:expr, $events:expr, $tz:expr) => {{
         let call: &Call = $call;
-        bind_call!(sqlx::query(INSERT_CALL), call).execute(&mut *$tx).await?;
+        let fingerprint: Option<&str> = $fingerprint;
+        bind_call!(sqlx::query(INSERT_CALL), call).bind(fingerprint).execute(&mut *$tx).await?;
         replace_tags!($tx, call);
         insert_events!($tx, $events)?;
         apply_rollups!($tx, call.workspace_id, &rollup_delta(None, Some(call), $tz))?;
@@ -72,6 +73,13 @@ macro_rules! load_call {
     }};
 }
 
+#[derive(sqlx::FromRow)]
+struct FingerprintedRow {
+    #[sqlx(flatten)]
+    call: CallRow,
+    fingerprint: Option<String>,
+}
+
 impl SqlStore {
     /// `FOR UPDATE` where the database has row locks; SQLite's single writer needs none.
     fn lock_suffix(&self) -> &'static str {
@@ -81,12 +89,12 @@ impl SqlStore {
         }
     }
 
-    async fn call_by_external_id(&self, call: &Call) -> StoreResult<Option<Call>> {
+    async fn call_by_external_id(&self, call: &Call) -> StoreResult<Option<Logged>> {
         let sql = format!(
-            "SELECT {CALL_COLUMNS} FROM calls c \
+            "SELECT {CALL_COLUMNS}, c.fingerprint FROM calls c \
              WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = $3"
         );
-        let row: Option<CallRow> = read!(self, pool => {
+        let row: Option<FingerprintedRow> = read!(self, pool => {
             sqlx::query_as(AssertSqlSafe(sql))
                 .bind(*call.workspace_id.as_uuid())
                 .bind(call.source.as_str())
@@ -94,15 +102,22 @@ impl SqlStore {
                 .fetch_optional(pool)
                 .await
         })?;
-        row.map(Call::try_from).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let call = Call::try_from(row.call)?;
+        Ok(Some(Logged::Existing { call, fingerprint: row.fingerprint }))
     }
 
     /// Inserts a new call; `Ok(false)` when its external id is taken.
-    async fn insert_new_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<bool> {
+    async fn insert_new_call(
+        &self,
+        call: &Call,
+        fingerprint: Option<&str>,
+        events: &[CallEvent],
+    ) -> StoreResult<bool> {
         let result: StoreResult<()> = write!(self, pool => async {
             let mut tx = pool.begin().await?;
             let tz = workspace_time_zone!(tx, call.workspace_id)?;
-            insert_call!(tx, call, events, &tz);
+            insert_call!(tx, call, fingerprint, events, &tz);
             tx.commit().await?;
             Ok(())
         }
@@ -122,20 +137,22 @@ impl SqlStore {
 #[async_trait]
 impl CallStore for SqlStore {
     #[tracing::instrument(skip_all, fields(call = %call.id))]
-    async fn create_call(&self, call: &Call, events: &[CallEvent]) -> StoreResult<Logged> {
+    async fn create_call(
+        &self,
+        call: &Call,
+        fingerprint: Option<&str>,
+        events: &[CallEvent],
+    ) -> StoreResult<Logged> {
         if call.external_id.is_some()
             && let Some(existing) = self.call_by_external_id(call).await?
         {
-            return Ok(Logged::Existing(existing));
+            return Ok(existing);
         }
-        if self.insert_new_call(call, events).await? {
+        if self.insert_new_call(call, fingerprint, events).await? {
             return Ok(Logged::Created(call.clone()));
         }
         // Lost a race with the same external id: the winner is the call.
-        match self.call_by_external_id(call).await? {
-            Some(existing) => Ok(Logged::Existing(existing)),
-            None => Err(StoreError::Conflict("call")),
-        }
+        self.call_by_external_id(call).await?.ok_or(StoreError::Conflict("call"))
     }
 
     async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>> {
@@ -190,7 +207,7 @@ impl CallStore for SqlStore {
             }
             insert_events!(tx, &applied.events)?;
             if let Some(leg) = &applied.leg {
-                insert_call!(tx, leg, &[] as &[CallEvent], &tz);
+                insert_call!(tx, leg, None, &[] as &[CallEvent], &tz);
             }
             tx.commit().await?;
             Ok(Some(Commanded { call, events: applied.events, leg: applied.leg }))

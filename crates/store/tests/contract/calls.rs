@@ -62,8 +62,8 @@ pub(crate) fn sample_call(workspace: WorkspaceId, second: i64) -> Call {
 }
 
 async fn logged(store: &dyn Store, call: &Call) -> Call {
-    match store.create_call(call, &[]).await.expect("create call") {
-        Logged::Created(call) | Logged::Existing(call) => call,
+    match store.create_call(call, None, &[]).await.expect("create call") {
+        Logged::Created(call) | Logged::Existing { call, .. } => call,
     }
 }
 
@@ -95,7 +95,7 @@ pub(crate) async fn calls_round_trip_and_log_once(store: &dyn Store) {
         data: json!({ "text": "hello" }),
     };
     assert_eq!(
-        store.create_call(&call, std::slice::from_ref(&event)).await.expect("create"),
+        store.create_call(&call, Some("f1"), std::slice::from_ref(&event)).await.expect("create"),
         Logged::Created(call.clone())
     );
     assert_eq!(store.call(workspace, call.id).await.expect("read"), Some(call.clone()));
@@ -103,12 +103,12 @@ pub(crate) async fn calls_round_trip_and_log_once(store: &dyn Store) {
 
     let again = Call { id: CallId::new(), notes: Some("different".to_owned()), ..call.clone() };
     assert_eq!(
-        store.create_call(&again, &[]).await.expect("again"),
-        Logged::Existing(call.clone()),
+        store.create_call(&again, Some("f2"), &[]).await.expect("again"),
+        Logged::Existing { call: call.clone(), fingerprint: Some("f1".to_owned()) },
         "the same (source, external_id) is the same call"
     );
     let other_source = Call { id: CallId::new(), source: Source::api(), ..call.clone() };
-    assert!(matches!(store.create_call(&other_source, &[]).await, Ok(Logged::Created(_))));
+    assert!(matches!(store.create_call(&other_source, None, &[]).await, Ok(Logged::Created(_))));
 
     let elsewhere = new_workspace(store, None).await.id;
     assert_eq!(store.call(elsewhere, call.id).await.expect("read"), None);

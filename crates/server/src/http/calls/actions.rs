@@ -1,0 +1,301 @@
+//! One call: read it with its timeline, edit, delete, and the lifecycle actions.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use callbase_domain::call::{CallCommand, CallStatus, EventType, TransferTarget};
+use callbase_domain::{CallId, E164, Timestamp, UserId, now};
+use callbase_store::{CallPatch, Commanded};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::create::{tags, text};
+use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut};
+use super::{actor, check_user, not_found, workspace_region};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, JsonOrEmpty, Path};
+use crate::state::AppState;
+
+/// A call with its timeline in time order.
+#[utoipa::path(get, path = "/calls/{id}", tag = "calls", params(("id" = CallId, Path)),
+    responses((status = 200, body = CallDetailOut), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_call(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+) -> ApiResult<Json<CallDetailOut>> {
+    let workspace = principal.workspace_id()?;
+    let call = state.store.call(workspace, id).await?.ok_or_else(not_found)?;
+    let timeline = state.store.call_events(workspace, id).await?;
+    Ok(Json(CallDetailOut {
+        call: call.into(),
+        timeline: timeline.into_iter().map(CallEventOut::from).collect(),
+    }))
+}
+
+/// `null` clears a field; omitted fields stay.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallPatchIn {
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    pub notes: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub disposition: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub lead_id: Option<Option<Uuid>>,
+    /// A member of the workspace.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<UserId>)]
+    pub user_id: Option<Option<UserId>>,
+}
+
+/// Edits notes, tags, disposition, lead or user (audited).
+#[utoipa::path(patch, path = "/calls/{id}", tag = "calls", params(("id" = CallId, Path)),
+    request_body = CallPatchIn,
+    responses((status = 200, body = CallOut), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_call(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    Json(input): Json<CallPatchIn>,
+) -> ApiResult<Json<CallOut>> {
+    let workspace = principal.require_write()?;
+    if let Some(Some(user)) = input.user_id {
+        check_user(&state, workspace, user).await?;
+    }
+    let patch = CallPatch {
+        notes: input.notes.map(|notes| text("notes", notes, 10_000)).transpose()?,
+        tags: input.tags.map(tags).transpose()?,
+        disposition: input.disposition.map(|d| text("disposition", d, 200)).transpose()?,
+        lead_id: input.lead_id,
+        user_id: input.user_id,
+    };
+    let mut audit = principal.audit("call.update", "call", id);
+    audit.details = json!({
+        "notes": patch.notes.is_some(),
+        "tags": patch.tags,
+        "disposition": patch.disposition,
+        "lead_id": patch.lead_id,
+        "user_id": patch.user_id,
+    });
+    let call =
+        state.store.update_call(workspace, id, &patch, &audit).await?.ok_or_else(not_found)?;
+    Ok(Json(call.into()))
+}
+
+/// Deletes a call with its timeline (owners and admins; audited).
+#[utoipa::path(delete, path = "/calls/{id}", tag = "calls", params(("id" = CallId, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_call(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+) -> ApiResult<StatusCode> {
+    let workspace = principal.require_admin()?;
+    let audit = principal.audit("call.delete", "call", id);
+    if state.store.delete_call(workspace, id, &audit).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found())
+    }
+}
+
+async fn run(
+    state: &AppState,
+    principal: &Principal,
+    id: CallId,
+    command: CallCommand,
+) -> ApiResult<Json<CallActionOut>> {
+    let workspace = principal.require_write()?;
+    let actor = actor(principal);
+    let Commanded { call, events, leg } = state
+        .store
+        .command_call(workspace, id, command, Some(&actor))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(CallActionOut {
+        call: call.into(),
+        events: events.into_iter().map(CallEventOut::from).collect(),
+        leg: leg.map(CallOut::from),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    pub status: CallStatus,
+    /// When it happened; now when omitted.
+    pub at: Option<Timestamp>,
+}
+
+/// Moves the call through its lifecycle. A late or repeated status is recorded in the
+/// timeline (`applied: false`) without moving the call back; an impossible one answers 409
+/// `illegal_transition` naming both states.
+#[utoipa::path(post, path = "/calls/{id}/status", tag = "calls", params(("id" = CallId, Path)),
+    request_body = StatusIn,
+    responses((status = 200, body = CallActionOut), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "illegal_transition")),
+    security(("bearer" = [])))]
+pub async fn set_call_status(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    Json(input): Json<StatusIn>,
+) -> ApiResult<Json<CallActionOut>> {
+    let command = CallCommand::Status { status: input.status, at: input.at.unwrap_or_else(now) };
+    run(&state, &principal, id, command).await
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndIn {
+    pub at: Option<Timestamp>,
+    /// Hangup cause or SIP code.
+    #[schema(max_length = 200)]
+    pub end_reason: Option<String>,
+}
+
+/// Hangs up: `completed` when it was answered, otherwise `missed` (inbound), `no_answer`
+/// (outbound) or `canceled` (never rang).
+#[utoipa::path(post, path = "/calls/{id}/end", tag = "calls", params(("id" = CallId, Path)),
+    request_body(content = Option<EndIn>),
+    responses((status = 200, body = CallActionOut), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn end_call(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    JsonOrEmpty(input): JsonOrEmpty<EndIn>,
+) -> ApiResult<Json<CallActionOut>> {
+    let reason = text("end_reason", input.end_reason, 200)?;
+    let command = CallCommand::End { at: input.at.unwrap_or_else(now), reason };
+    run(&state, &principal, id, command).await
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AtIn {
+    pub at: Option<Timestamp>,
+}
+
+/// Puts a connected call on hold, or resumes it.
+#[utoipa::path(post, path = "/calls/{id}/hold", tag = "calls", params(("id" = CallId, Path)),
+    request_body(content = Option<AtIn>),
+    responses((status = 200, body = CallActionOut), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "illegal_transition")),
+    security(("bearer" = [])))]
+pub async fn toggle_hold(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    JsonOrEmpty(input): JsonOrEmpty<AtIn>,
+) -> ApiResult<Json<CallActionOut>> {
+    let at = input.at.unwrap_or_else(now);
+    run(&state, &principal, id, CallCommand::Hold { at }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferIn {
+    /// Transfer to a number (any format)…
+    pub to_number: Option<String>,
+    /// …or to a member of the workspace.
+    pub to_user_id: Option<UserId>,
+    pub at: Option<Timestamp>,
+}
+
+/// Transfers a connected call: records a `transfer` entry and creates the new call leg,
+/// linked by `parent_call_id`.
+#[utoipa::path(post, path = "/calls/{id}/transfer", tag = "calls", params(("id" = CallId, Path)),
+    request_body = TransferIn,
+    responses((status = 200, body = CallActionOut), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "call_not_connected")),
+    security(("bearer" = [])))]
+pub async fn transfer_call(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    Json(input): Json<TransferIn>,
+) -> ApiResult<Json<CallActionOut>> {
+    let workspace = principal.require_write()?;
+    let target = match (input.to_number, input.to_user_id) {
+        (Some(number), None) => {
+            let region = workspace_region(&state, workspace).await?;
+            TransferTarget::Number(
+                E164::parse(&number, region.as_ref())
+                    .map_err(|e| ApiError::invalid_field("to_number", e))?,
+            )
+        }
+        (None, Some(user)) => {
+            check_user(&state, workspace, user).await.map_err(|_| {
+                ApiError::invalid_field("to_user_id", "not a member of this workspace")
+            })?;
+            TransferTarget::User(user)
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "to_number",
+                "give exactly one of to_number and to_user_id",
+            ));
+        }
+    };
+    let command =
+        CallCommand::Transfer { at: input.at.unwrap_or_else(now), target, leg: CallId::new() };
+    run(&state, &principal, id, command).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallEventIn {
+    /// `mute`, `unmute`, `dtmf`, `recording_started`, `recording_stopped`, `note`,
+    /// `quality` or `custom`; status, hold and transfer have their own actions.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub at: Option<Timestamp>,
+    /// Free-form details (`{"digits": "1#"}` for DTMF), at most 16 KiB.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+/// Appends an entry to the call's timeline.
+#[utoipa::path(post, path = "/calls/{id}/events", tag = "calls", params(("id" = CallId, Path)),
+    request_body = CallEventIn,
+    responses((status = 200, body = CallActionOut), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_call_event(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<CallId>,
+    Json(input): Json<CallEventIn>,
+) -> ApiResult<Json<CallActionOut>> {
+    let action = match input.kind {
+        EventType::StatusChanged => Some("/status or /end"),
+        EventType::Hold | EventType::Unhold => Some("/hold"),
+        EventType::Transfer => Some("/transfer"),
+        _ => None,
+    };
+    if let Some(action) = action {
+        return Err(ApiError::invalid_field(
+            "type",
+            format!("{} changes the call: use POST /calls/{{id}}{action}", input.kind),
+        ));
+    }
+    let data = input.data.unwrap_or_else(|| json!({}));
+    if !data.is_object() {
+        return Err(ApiError::invalid_field("data", "must be a JSON object"));
+    }
+    if data.to_string().len() > 16 * 1024 {
+        return Err(ApiError::invalid_field("data", "must be at most 16 KiB"));
+    }
+    let command = CallCommand::Event { kind: input.kind, at: input.at.unwrap_or_else(now), data };
+    run(&state, &principal, id, command).await
+}

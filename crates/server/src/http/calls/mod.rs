@@ -1,0 +1,64 @@
+//! `/calls`: logging, the lifecycle actions and timeline, history, export and statistics.
+
+mod actions;
+mod create;
+pub mod export;
+mod history;
+pub mod model;
+mod stats;
+
+use callbase_domain::{RegionCode, UserId, WorkspaceId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(history::list_calls, create::create_call))
+        .routes(routes!(create::create_outbound_call))
+        .routes(routes!(history::export_calls))
+        .routes(routes!(stats::call_stats))
+        .routes(routes!(stats::daily_stats))
+        .routes(routes!(stats::duration_distribution))
+        .routes(routes!(actions::get_call, actions::update_call, actions::delete_call))
+        .routes(routes!(actions::set_call_status))
+        .routes(routes!(actions::end_call))
+        .routes(routes!(actions::toggle_hold))
+        .routes(routes!(actions::transfer_call))
+        .routes(routes!(actions::add_call_event))
+}
+
+pub(crate) fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::CallNotFound, "no such call")
+}
+
+/// How the timeline names whoever made a change through the API.
+pub(crate) fn actor(principal: &Principal) -> String {
+    format!("user:{}", principal.user.id)
+}
+
+/// A call's user must belong to the call's workspace.
+pub(crate) async fn check_user(
+    state: &AppState,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> ApiResult<()> {
+    match state.store.role_in(workspace, user).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid_field("user_id", "not a member of this workspace")),
+    }
+}
+
+/// The country national numbers are read in.
+pub(crate) async fn workspace_region(
+    state: &AppState,
+    workspace: WorkspaceId,
+) -> ApiResult<Option<RegionCode>> {
+    let workspace = state.store.workspace(workspace).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::WorkspaceNotFound, "the workspace no longer exists")
+    })?;
+    Ok(workspace.region)
+}
