@@ -2,6 +2,8 @@
 
 mod accounts;
 mod config;
+mod data;
+mod demo;
 mod logging;
 mod parse;
 mod serve;
@@ -37,6 +39,10 @@ enum Command {
         #[command(subcommand)]
         action: accounts::TokenAction,
     },
+    /// Fill a workspace with realistic calls and timelines (for trying and benchmarking).
+    DemoData(Box<data::DemoArgs>),
+    /// Write a workspace's calls as CSV or NDJSON, with the filters of GET /calls.
+    Export(Box<data::ExportArgs>),
     /// Print the OpenAPI document this build serves.
     Openapi,
 }
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
             Command::Migrate(args) => serve::migrate(args).await,
             Command::User { action } => accounts::user(action).await,
             Command::Token { action } => accounts::token(action).await,
+            Command::DemoData(args) => data::demo(*args).await,
+            Command::Export(args) => data::export(*args).await,
             Command::Openapi => {
                 print!("{}", callbase_server::openapi_json());
                 Ok(())

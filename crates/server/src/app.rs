@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::auth::cache::forget_on_access_changes;
 use crate::http::docs::{self, OpenApiJson};
 use crate::openapi::{ApiDoc, CommonErrors};
 use crate::ops::{health, metrics, rate_limit, responses};
@@ -65,6 +66,7 @@ pub fn build_app(state: AppState) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), forget_on_access_changes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::enforce))
         .layer(axum::middleware::from_fn(metrics::track));
     if let Some(cors) = cors_layer(&settings.cors_origins) {

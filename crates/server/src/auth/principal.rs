@@ -164,12 +164,21 @@ impl FromRequestParts<AppState> for Principal {
         let secret = bearer_secret(parts).ok_or_else(|| {
             unauthenticated("send Authorization: Bearer <token> (from POST /api/v1/auth/login or /api/v1/tokens)")
         })?;
-        // One read: the token, its user and (for API tokens) the role in its workspace.
-        let callbase_store::Authenticated { token, user, role } = state
-            .store
-            .authenticate(&hash_secret(&secret))
-            .await?
-            .ok_or_else(|| unauthenticated("the token is not valid"))?;
+        // One read (or a recent one): the token, its user and the role in its workspace.
+        let secret_hash = hash_secret(&secret);
+        let authenticated = match state.auth_cache.get(&secret_hash) {
+            Some(cached) => cached,
+            None => {
+                let fresh = state
+                    .store
+                    .authenticate(&secret_hash)
+                    .await?
+                    .ok_or_else(|| unauthenticated("the token is not valid"))?;
+                state.auth_cache.put(&secret_hash, fresh.clone());
+                fresh
+            }
+        };
+        let callbase_store::Authenticated { mut token, user, role } = authenticated;
         let at = now();
         if token.revoked_at.is_some() {
             return Err(ApiError::new(ErrorCode::TokenRevoked, "the token has been revoked"));
@@ -187,6 +196,11 @@ impl FromRequestParts<AppState> for Principal {
         });
         if stale {
             state.store.touch_token(token.id, at, TOUCH_GRANULARITY_MICROS).await?;
+            // Cached copies must not make every request within the TTL touch again.
+            token.last_used_at = Some(at);
+            let touched =
+                callbase_store::Authenticated { token: token.clone(), user: user.clone(), role };
+            state.auth_cache.put(&secret_hash, touched);
         }
         let client = ClientInfo::from_parts(parts, state.settings.trust_forwarded_for);
         let principal = Self { user, token, workspace, client };

@@ -15,6 +15,7 @@ both_databases!(
     export_streams_csv_and_ndjson_with_filters,
     stats_follow_local_days_across_dst,
     editing_and_deleting_calls,
+    concurrent_writes_all_land_once,
 );
 
 /// A workspace owner's session and the workspace id.
@@ -781,4 +782,43 @@ async fn editing_and_deleting_calls(app: TestApp) {
         .send()
         .await;
     assert_eq!(audit.expect(200)["data"][0]["target_id"], json!(id));
+}
+
+async fn concurrent_writes_all_land_once(app: TestApp) {
+    let (token, ws) = owner(&app).await;
+    // Concurrent writes share commits on SQLite; each answer still means committed.
+    let creates = (0..60).map(|i| {
+        let body = json!({ "direction": "inbound", "external_id": format!("c{}", i % 40), "source": "sip" });
+        app.post("/api/v1/calls").token(&token).header("x-workspace-id", &ws).json(&body).send()
+    });
+    let replies = futures_util::future::join_all(creates).await;
+    let created = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+    let repeated = replies.iter().filter(|r| r.status.as_u16() == 200).count();
+    assert_eq!((created, repeated), (40, 20), "each external id logged once");
+    let list = app
+        .get("/api/v1/calls?limit=1000")
+        .token(&token)
+        .header("x-workspace-id", &ws)
+        .send()
+        .await;
+    let calls = list.expect(200)["data"].as_array().map(Vec::len);
+    assert_eq!(calls, Some(40));
+    let first = replies[0].body["id"].as_str().expect("id").to_owned();
+    let events = (0..50).map(|i| {
+        let body = json!({ "type": "dtmf", "data": { "digits": i.to_string() } });
+        app.post(&format!("/api/v1/calls/{first}/events"))
+            .token(&token)
+            .header("x-workspace-id", &ws)
+            .json(&body)
+            .send()
+    });
+    let replies = futures_util::future::join_all(events).await;
+    assert!(replies.iter().all(|r| r.status.as_u16() == 200));
+    let detail = app
+        .get(&format!("/api/v1/calls/{first}"))
+        .token(&token)
+        .header("x-workspace-id", &ws)
+        .send()
+        .await;
+    assert_eq!(detail.expect(200)["timeline"].as_array().map(Vec::len), Some(51));
 }

@@ -35,6 +35,45 @@ macro_rules! insert_call {
     }};
 }
 
+/// Logs `$call` inside `$tx`; evaluates to `StoreResult<()>`.
+macro_rules! create_in {
+    ($tx:expr, $call:expr, $fingerprint:expr, $events:expr) => {
+        async {
+            let call: &Call = $call;
+            let tz = workspace_time_zone!($tx, call.workspace_id)?;
+            insert_call!($tx, call, $fingerprint, $events, &tz);
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
+/// Runs a lifecycle command inside `$tx`; evaluates to `StoreResult<Option<Commanded>>`.
+macro_rules! command_in {
+    ($tx:expr, $workspace:expr, $id:expr, $command:expr, $actor:expr, $lock:expr) => {
+        async {
+            let workspace: WorkspaceId = $workspace;
+            let Some(mut call) = load_call!($tx, workspace, $id, $lock) else {
+                return Ok(None);
+            };
+            let tz = workspace_time_zone!($tx, workspace)?;
+            let before = call.clone();
+            let applied = apply(&mut call, $command, $actor)?;
+            if call != before {
+                call.updated_at = now().max(before.updated_at);
+                bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *$tx).await?;
+                apply_rollups!($tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
+            }
+            insert_events!($tx, &applied.events)?;
+            if let Some(leg) = &applied.leg {
+                insert_call!($tx, leg, None, &[] as &[CallEvent], &tz);
+            }
+            Ok::<_, StoreError>(Some(Commanded { call, events: applied.events, leg: applied.leg }))
+        }
+        .await
+    };
+}
+
 /// Makes the `call_tags` rows of `$call` match its tags.
 macro_rules! replace_tags {
     ($tx:expr, $call:expr) => {{
@@ -71,6 +110,26 @@ macro_rules! load_call {
             .await?;
         row.map(Call::try_from).transpose()?
     }};
+}
+
+/// The two call writes the SQLite group committer batches, on its open transaction.
+pub(crate) async fn create_on_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    call: &Call,
+    fingerprint: Option<&str>,
+    events: &[CallEvent],
+) -> StoreResult<()> {
+    create_in!(tx, call, fingerprint, events)
+}
+
+pub(crate) async fn command_on_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    id: CallId,
+    command: CallCommand,
+    actor: Option<&str>,
+) -> StoreResult<Option<Commanded>> {
+    command_in!(tx, workspace, id, command, actor, "")
 }
 
 #[derive(sqlx::FromRow)]
@@ -114,14 +173,16 @@ impl SqlStore {
         fingerprint: Option<&str>,
         events: &[CallEvent],
     ) -> StoreResult<bool> {
-        let result: StoreResult<()> = write!(self, pool => async {
-            let mut tx = pool.begin().await?;
-            let tz = workspace_time_zone!(tx, call.workspace_id)?;
-            insert_call!(tx, call, fingerprint, events, &tz);
-            tx.commit().await?;
-            Ok(())
-        }
-        .await);
+        let result: StoreResult<()> = match &self.group {
+            Some(group) => group.create(call, fingerprint, events).await,
+            None => write!(self, pool => async {
+                let mut tx = pool.begin().await?;
+                create_in!(tx, call, fingerprint, events)?;
+                tx.commit().await?;
+                Ok(())
+            }
+            .await),
+        };
         match result {
             Ok(()) => Ok(true),
             Err(StoreError::Database(err))
@@ -191,26 +252,15 @@ impl CallStore for SqlStore {
         command: CallCommand,
         actor: Option<&str>,
     ) -> StoreResult<Option<Commanded>> {
+        if let Some(group) = &self.group {
+            return group.command(workspace, id, command, actor).await;
+        }
         let lock = self.lock_suffix();
         write!(self, pool => async {
             let mut tx = pool.begin().await?;
-            let Some(mut call) = load_call!(tx, workspace, id, lock) else {
-                return Ok(None);
-            };
-            let tz = workspace_time_zone!(tx, workspace)?;
-            let before = call.clone();
-            let applied = apply(&mut call, command, actor)?;
-            if call != before {
-                call.updated_at = now().max(before.updated_at);
-                bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *tx).await?;
-                apply_rollups!(tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
-            }
-            insert_events!(tx, &applied.events)?;
-            if let Some(leg) = &applied.leg {
-                insert_call!(tx, leg, None, &[] as &[CallEvent], &tz);
-            }
+            let outcome = command_in!(tx, workspace, id, command, actor, lock)?;
             tx.commit().await?;
-            Ok(Some(Commanded { call, events: applied.events, leg: applied.leg }))
+            Ok(outcome)
         }
         .await)
     }

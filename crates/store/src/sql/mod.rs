@@ -7,6 +7,8 @@ mod audit;
 mod blocklist;
 mod call_rows;
 mod calls;
+mod group_commit;
+mod import;
 mod rollups;
 mod rows;
 mod select;
@@ -80,6 +82,8 @@ pub(crate) enum Pools {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pools: Pools,
+    /// SQLite: call writes share commits (see `group_commit`); PostgreSQL commits in parallel.
+    pub(crate) group: Option<group_commit::GroupCommit>,
 }
 
 /// Runs `$body` with `$pool` bound to a pool fit for reading.
@@ -146,7 +150,11 @@ impl SqlStore {
                 Pools::Postgres(pool)
             }
         };
-        Ok(Self { pools })
+        let group = match &pools {
+            Pools::Sqlite { write, .. } => Some(group_commit::GroupCommit::start(write.clone())),
+            Pools::Postgres(_) => None,
+        };
+        Ok(Self { pools, group })
     }
 
     pub async fn close(&self) {

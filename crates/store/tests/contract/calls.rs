@@ -11,8 +11,8 @@ use callbase_domain::{
     from_micros, now,
 };
 use callbase_store::{
-    BlockEntry, BlockPatch, CallFilter, CallPageRequest, CallPatch, CallSort, GroupKey, Logged,
-    PageRequest, SortOrder, StatsGroup, Store, StoreError, WorkspacePatch,
+    BlockEntry, BlockPatch, CallFilter, CallPageRequest, CallPatch, CallSort, CallStore, GroupKey,
+    Logged, PageRequest, SortOrder, StatsGroup, Store, StoreError, WorkspacePatch,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -608,4 +608,50 @@ pub(crate) async fn blocklist_matches_numbers_and_prefixes(store: &dyn Store) {
             .expect("delete")
     );
     assert!(blocking("+49301234567").await.is_empty());
+}
+
+pub(crate) async fn imported_calls_count_like_logged_ones(store: &callbase_store::SqlStore) {
+    let workspace = new_workspace(store, None).await.id;
+    let mut calls = Vec::new();
+    let mut events = Vec::new();
+    for i in 0..450 {
+        let mut call = sample_call(workspace, 1_792_800_000 + i * 600);
+        call.tags = if i % 7 == 0 { vec!["vip".to_owned()] } else { Vec::new() };
+        if i % 3 != 0 {
+            call.status = CallStatus::Completed;
+            call.answered_at = Some(at_second(1_792_800_000 + i * 600 + 9));
+            call.ended_at = Some(at_second(1_792_800_000 + i * 600 + 9 + i));
+        }
+        events.push(CallEvent {
+            id: CallEventId::new(),
+            call_id: call.id,
+            kind: EventType::StatusChanged,
+            at: call.started_at,
+            actor: None,
+            data: json!({ "status": "ringing" }),
+        });
+        calls.push(call);
+    }
+    store.import_calls(workspace, &calls, &events).await.expect("import");
+    assert_eq!(
+        rollups(store, workspace).await,
+        recomputed(store, workspace, "Europe/Berlin").await
+    );
+    assert_eq!(
+        ids(store, workspace, &CallFilter { tag: Some("vip".into()), ..Default::default() })
+            .await
+            .len(),
+        65
+    );
+    let first = calls[0].id;
+    assert_eq!(store.call_events(workspace, first).await.expect("events").len(), 1);
+    assert!(
+        store.import_calls(workspace, &calls[..1], &[]).await.is_err(),
+        "duplicates are refused"
+    );
+    let elsewhere = new_workspace(store, None).await.id;
+    assert!(
+        store.import_calls(elsewhere, &calls[..1], &[]).await.is_err(),
+        "another workspace's call"
+    );
 }

@@ -46,6 +46,7 @@ contract!(
     rollups_always_equal_a_recomputation,
     stats_sum_rollups_by_group,
     blocklist_matches_numbers_and_prefixes,
+    imported_calls_count_like_logged_ones,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {

@@ -82,7 +82,8 @@ fn number_suffix(raw: &str, region: Option<&RegionCode>) -> ApiResult<String> {
 }
 
 impl CallFilterParams {
-    fn into_filter(self, region: Option<&RegionCode>) -> ApiResult<CallFilter> {
+    /// Checks the parameters and reads `number` in the workspace's region.
+    pub fn into_filter(self, region: Option<&RegionCode>) -> ApiResult<CallFilter> {
         for (name, value) in
             [("min_duration", self.min_duration), ("max_duration", self.max_duration)]
         {

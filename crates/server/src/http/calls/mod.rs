@@ -3,7 +3,7 @@
 mod actions;
 mod create;
 pub mod export;
-mod history;
+pub mod history;
 pub mod model;
 mod stats;
 

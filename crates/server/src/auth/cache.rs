@@ -1,0 +1,73 @@
+//! A short-lived in-process cache of authentication reads, so call ingest at tens of
+//! thousands of requests per second does not read the token table on every request.
+//!
+//! Entries live `TTL`; any successful change to accounts, memberships or tokens through this
+//! server forgets them all at once, so revoking a token or suspending a user takes effect on
+//! the next request here. Changes made elsewhere (another instance, the CLI) take effect
+//! within `TTL`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use callbase_store::Authenticated;
+
+use crate::state::AppState;
+
+const TTL: Duration = Duration::from_secs(2);
+/// Past this many entries the cache starts over rather than grow.
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    entries: Mutex<HashMap<Vec<u8>, (Instant, Authenticated)>>,
+}
+
+impl AuthCache {
+    #[must_use]
+    pub fn get(&self, secret_hash: &[u8]) -> Option<Authenticated> {
+        let entries = self.entries.lock().ok()?;
+        let (fetched, authenticated) = entries.get(secret_hash)?;
+        (fetched.elapsed() < TTL).then(|| authenticated.clone())
+    }
+
+    pub fn put(&self, secret_hash: &[u8], authenticated: Authenticated) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(secret_hash.to_vec(), (Instant::now(), authenticated));
+        }
+    }
+
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+/// Paths whose changes can revoke access: accounts, memberships, tokens, logging out.
+fn changes_access(method: &Method, path: &str) -> bool {
+    let mutation = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let access = ["/api/v1/users", "/api/v1/workspaces", "/api/v1/tokens", "/api/v1/auth/logout"];
+    mutation && access.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// Forgets cached authentications after a successful change that may revoke access.
+pub async fn forget_on_access_changes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let forget = changes_access(request.method(), request.uri().path());
+    let response = next.run(request).await;
+    if forget && response.status().is_success() {
+        state.auth_cache.forget_all();
+    }
+    response
+}
