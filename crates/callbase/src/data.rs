@@ -30,9 +30,9 @@ pub struct DemoArgs {
     /// Spread them over this many days up to today.
     #[arg(long, default_value_t = 90)]
     pub days: u32,
-    /// Same seed, same calls (ids and dates aside).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Same seed, same calls (ids and dates aside) [default: random].
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,7 +115,8 @@ pub async fn demo(args: DemoArgs) -> Result<(), String> {
         }
     }
     let workspace = workspace(&store, args.workspace).await?;
-    let plan = DemoPlan { workspace, calls: args.calls, days: args.days, seed: args.seed };
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let plan = DemoPlan { workspace, calls: args.calls, days: args.days, seed };
     let result = generate(&store, &plan).await;
     store.close().await;
     result

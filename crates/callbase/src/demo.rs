@@ -19,6 +19,8 @@ use serde_json::json;
 
 /// Calls generated and written per transaction.
 const BATCH: usize = 10_000;
+/// From this many calls on, indexes are dropped during the load and rebuilt after it.
+const BULK_THRESHOLD: u64 = 50_000;
 
 const FIRST_NAMES: &[&str] = &[
     "Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hannah", "Ivan", "Jonas",
@@ -349,7 +351,6 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
             }
         })
         .collect();
-    let weight_sum: u64 = weights.iter().sum();
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<Call>, Vec<CallEvent>)>(2);
     let total = plan.calls;
     let seed = plan.seed;
@@ -389,9 +390,15 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
         if !batch.0.is_empty() {
             let _ = sender.blocking_send(batch);
         }
-        let _ = weight_sum;
     });
     let started = Instant::now();
+    // Building indexes once from sorted data beats maintaining them row by row. Should this
+    // stop half-way, the next start of callbase creates the missing indexes.
+    let bulk = total >= BULK_THRESHOLD;
+    if bulk {
+        store.drop_secondary_indexes().await.map_err(|e| e.to_string())?;
+        store.bulk_load_mode(true).await.map_err(|e| e.to_string())?;
+    }
     let mut done = 0u64;
     progress(0, total, started);
     while let Some((calls, events)) = receiver.recv().await {
@@ -404,6 +411,12 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
     }
     producer.await.map_err(|e| e.to_string())?;
     eprintln!();
+    if bulk {
+        eprintln!("building indexes…");
+        let built = store.ensure_indexes().await;
+        store.bulk_load_mode(false).await.map_err(|e| e.to_string())?;
+        built.map_err(|e| e.to_string())?;
+    }
     println!("wrote {done} calls in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -48,21 +48,8 @@ CREATE TABLE calls (
 
 CREATE UNIQUE INDEX calls_by_external_id ON calls (workspace_id, source, external_id)
     WHERE external_id IS NOT NULL;
-CREATE INDEX calls_by_started ON calls (workspace_id, started_at, id);
-CREATE INDEX calls_by_status ON calls (workspace_id, status, started_at, id);
-CREATE INDEX calls_by_direction ON calls (workspace_id, direction, started_at, id);
-CREATE INDEX calls_by_source ON calls (workspace_id, source, started_at, id);
-CREATE INDEX calls_by_user ON calls (workspace_id, user_id, started_at, id);
-CREATE INDEX calls_by_agent ON calls (workspace_id, agent_id, started_at, id)
-    WHERE agent_id IS NOT NULL;
-CREATE INDEX calls_by_lead ON calls (workspace_id, lead_id, started_at, id)
-    WHERE lead_id IS NOT NULL;
-CREATE INDEX calls_by_duration ON calls (workspace_id, duration, id);
-CREATE INDEX calls_by_from_rev ON calls (workspace_id, from_rev);
-CREATE INDEX calls_by_to_rev ON calls (workspace_id, to_rev);
-CREATE INDEX calls_with_recording ON calls (workspace_id, started_at, id)
-    WHERE has_recording;
-CREATE INDEX calls_by_parent ON calls (parent_call_id) WHERE parent_call_id IS NOT NULL;
+-- The secondary indexes on calls are created after migrating by the store (sql/indexes.rs),
+-- which can drop and rebuild them around bulk loads.
 
 CREATE TABLE call_tags (
     workspace_id UUID NOT NULL,
@@ -75,7 +62,6 @@ CREATE INDEX call_tags_by_call ON call_tags (call_id);
 -- Names and notes, searched with q=.
 ALTER TABLE calls ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple',
     coalesce(from_name, '') || ' ' || coalesce(to_name, '') || ' ' || coalesce(notes, ''))) STORED;
-CREATE INDEX calls_search ON calls USING GIN (search);
 
 CREATE TABLE call_events (
     id      UUID PRIMARY KEY,

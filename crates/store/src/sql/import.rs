@@ -7,12 +7,12 @@ use sqlx::AssertSqlSafe;
 
 use super::call_rows::{INSERT_EVENT, bind_call};
 use super::rollups::{apply_rollups, fold_contributions, workspace_time_zone};
-use super::{SqlStore, write};
+use super::{Pools, SqlStore, write};
 use crate::{StoreError, StoreResult};
 
-/// Calls per INSERT statement: 36 parameters each stays under SQLite's 32,766.
-const CALLS_PER_STATEMENT: usize = 200;
-const EVENTS_PER_STATEMENT: usize = 1000;
+/// Rows per INSERT statement (36 parameters a call stay under SQLite's 32,766).
+const CALLS_PER_STATEMENT: usize = 100;
+const EVENTS_PER_STATEMENT: usize = 500;
 
 const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, external_id, \
      direction, status, from_number, from_name, to_number, to_name, remote_number, from_rev, \
@@ -21,8 +21,10 @@ const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, ext
      disposition, notes, tags, blocked, has_recording, quality, cost, raw, created_at, \
      updated_at) VALUES ";
 
-/// `head` followed by `rows` groups of `columns` numbered placeholders.
-fn multi_row_sql(head: &str, columns: usize, rows: usize) -> String {
+/// `head` followed by `rows` groups of `columns` placeholders: `$n` for PostgreSQL, `?` for
+/// SQLite, where sqlx looks every named parameter up among all of them (quadratic in their
+/// number) while anonymous ones bind in order.
+fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: bool) -> String {
     let mut sql = String::with_capacity(head.len() + rows * columns * 5);
     sql.push_str(head);
     for row in 0..rows {
@@ -31,7 +33,11 @@ fn multi_row_sql(head: &str, columns: usize, rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * columns + column + 1));
+            if numbered {
+                sql.push_str(&format!("${}", row * columns + column + 1));
+            } else {
+                sql.push('?');
+            }
         }
         sql.push(')');
     }
@@ -52,11 +58,12 @@ impl SqlStore {
         }
         let event_head =
             INSERT_EVENT.split("VALUES").next().unwrap_or_default().to_owned() + "VALUES ";
+        let numbered = matches!(self.pools, Pools::Postgres(_));
         write!(self, pool => async {
             let mut tx = pool.begin().await?;
             let tz = workspace_time_zone!(tx, workspace)?;
             for chunk in calls.chunks(CALLS_PER_STATEMENT) {
-                let sql = multi_row_sql(CALL_INSERT_HEAD, 36, chunk.len());
+                let sql = multi_row_sql(CALL_INSERT_HEAD, 36, chunk.len(), numbered);
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for call in chunk {
                     query = bind_call!(query, call);
@@ -66,7 +73,7 @@ impl SqlStore {
             let tagged: Vec<(&Call, &String)> =
                 calls.iter().flat_map(|call| call.tags.iter().map(move |tag| (call, tag))).collect();
             for chunk in tagged.chunks(EVENTS_PER_STATEMENT) {
-                let sql = multi_row_sql("INSERT INTO call_tags (workspace_id, tag, call_id) VALUES ", 3, chunk.len());
+                let sql = multi_row_sql("INSERT INTO call_tags (workspace_id, tag, call_id) VALUES ", 3, chunk.len(), numbered);
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for (call, tag) in chunk {
                     query = query.bind(*call.workspace_id.as_uuid()).bind(tag.as_str()).bind(*call.id.as_uuid());
@@ -74,7 +81,7 @@ impl SqlStore {
                 query.execute(&mut *tx).await?;
             }
             for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-                let sql = multi_row_sql(&event_head, 6, chunk.len());
+                let sql = multi_row_sql(&event_head, 6, chunk.len(), numbered);
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for event in chunk {
                     query = query

@@ -9,6 +9,7 @@ mod call_rows;
 mod calls;
 mod group_commit;
 mod import;
+mod indexes;
 mod rollups;
 mod rows;
 mod select;
@@ -128,10 +129,12 @@ impl SqlStore {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
+                // The one writer keeps every index's hot pages cached: inserts touch many
+                // indexes at scattered places (numbers, durations), readers touch few.
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(tuning.acquire_timeout)
-                    .connect_with(options.clone())
+                    .connect_with(options.clone().pragma("cache_size", "-262144"))
                     .await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(tuning.max_connections.max(1))
@@ -175,7 +178,7 @@ impl Admin for SqlStore {
             Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
             Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        self.ensure_indexes().await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -1,0 +1,82 @@
+//! The secondary indexes on calls: one per single filter of `GET /calls` (PERF-2), created
+//! after every migration (so a bulk load interrupted after dropping them heals on the next
+//! start), dropped and rebuilt around bulk loads, where building an index from sorted data
+//! is many times faster than maintaining it row by row.
+
+use sqlx::AssertSqlSafe;
+
+use super::{Pools, SqlStore, write};
+use crate::StoreResult;
+
+/// `name ON table (columns) [WHERE …]`, the same on both databases.
+const CALL_INDEXES: &[&str] = &[
+    "calls_by_started ON calls (workspace_id, started_at, id)",
+    "calls_by_status ON calls (workspace_id, status, started_at, id)",
+    "calls_by_direction ON calls (workspace_id, direction, started_at, id)",
+    "calls_by_source ON calls (workspace_id, source, started_at, id)",
+    "calls_by_user ON calls (workspace_id, user_id, started_at, id)",
+    "calls_by_agent ON calls (workspace_id, agent_id, started_at, id) WHERE agent_id IS NOT NULL",
+    "calls_by_lead ON calls (workspace_id, lead_id, started_at, id) WHERE lead_id IS NOT NULL",
+    "calls_by_duration ON calls (workspace_id, duration, id)",
+    // Reversed digits: "ends with 4567" is a range scan.
+    "calls_by_from_rev ON calls (workspace_id, from_rev)",
+    "calls_by_to_rev ON calls (workspace_id, to_rev)",
+    "calls_with_recording ON calls (workspace_id, started_at, id) WHERE has_recording",
+    "calls_by_parent ON calls (parent_call_id) WHERE parent_call_id IS NOT NULL",
+];
+
+/// PostgreSQL's full-text index (SQLite's FTS5 table is kept by triggers instead).
+const POSTGRES_INDEXES: &[&str] = &["calls_search ON calls USING GIN (search)"];
+
+impl SqlStore {
+    fn index_definitions(&self) -> Vec<&'static str> {
+        let extra = match self.pools {
+            Pools::Sqlite { .. } => &[][..],
+            Pools::Postgres(_) => POSTGRES_INDEXES,
+        };
+        CALL_INDEXES.iter().chain(extra).copied().collect()
+    }
+
+    /// Creates whichever secondary call indexes are missing.
+    pub async fn ensure_indexes(&self) -> StoreResult<()> {
+        for definition in self.index_definitions() {
+            let sql = format!("CREATE INDEX IF NOT EXISTS {definition}");
+            write!(self, pool => sqlx::query(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// Drops the secondary call indexes before a bulk load; `ensure_indexes` rebuilds them.
+    /// Lists filtered by anything but time are slow until then.
+    pub async fn drop_secondary_indexes(&self) -> StoreResult<()> {
+        for definition in self.index_definitions() {
+            let name = definition.split_whitespace().next().unwrap_or_default();
+            let sql = format!("DROP INDEX IF EXISTS {name}");
+            write!(self, pool => sqlx::query(AssertSqlSafe(sql)).execute(pool).await.map(|_| ()))?;
+        }
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// For bulk loads on SQLite: commits without waiting for the disk (a crash loses the
+    /// last batches, never the database) and checkpoints in larger steps. `false` restores
+    /// the durable defaults. No effect on PostgreSQL.
+    pub async fn bulk_load_mode(&self, on: bool) -> StoreResult<()> {
+        let Pools::Sqlite { write, .. } = &self.pools else { return Ok(()) };
+        // Index builds sort with helper threads when allowed.
+        let (synchronous, checkpoint, threads) =
+            if on { ("NORMAL", 10_000, 2) } else { ("FULL", 1000, 0) };
+        let mut connection = write.acquire().await?;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA synchronous = {synchronous}")))
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA wal_autocheckpoint = {checkpoint}")))
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+}
