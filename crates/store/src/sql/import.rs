@@ -108,9 +108,11 @@ mod tests {
 
     #[test]
     fn placeholders_number_across_rows() {
+        let head = "INSERT INTO t (a, b) VALUES ";
         assert_eq!(
-            multi_row_sql("INSERT INTO t (a, b) VALUES ", 2, 2),
+            multi_row_sql(head, 2, 2, true),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
         );
+        assert_eq!(multi_row_sql(head, 2, 2, false), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
     }
 }
