@@ -1,6 +1,7 @@
 //! `callbase`: one binary for the server and its administration.
 
 mod accounts;
+mod bench;
 mod config;
 mod data;
 mod demo;
@@ -43,6 +44,8 @@ enum Command {
     DemoData(Box<data::DemoArgs>),
     /// Write a workspace's calls as CSV or NDJSON, with the filters of GET /calls.
     Export(Box<data::ExportArgs>),
+    /// Measure ingest, history and statistics speed on prepared databases (PERF-1…3).
+    Bench(Box<bench::BenchArgs>),
     /// Print the OpenAPI document this build serves.
     Openapi,
 }
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Token { action } => accounts::token(action).await,
             Command::DemoData(args) => data::demo(*args).await,
             Command::Export(args) => data::export(*args).await,
+            Command::Bench(args) => bench::run(*args).await,
             Command::Openapi => {
                 print!("{}", callbase_server::openapi_json());
                 Ok(())

@@ -12,11 +12,11 @@ use uuid::Uuid;
 use super::audit::insert_audit;
 use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
-    insert_events, sort_key, suffix_range,
+    insert_events, sort_key,
 };
 use super::rollups::{apply_rollups, workspace_time_zone};
 use super::rows::convert_all;
-use super::select::{Arg, Select, bind_args};
+use super::select::bind_args;
 use super::{Pools, SqlStore, read, write};
 use crate::{
     AuditEntry, CallCursor, CallFilter, CallPage, CallPageRequest, CallPatch, CallSort, CallStore,
@@ -325,9 +325,7 @@ impl CallStore for SqlStore {
         filter: &CallFilter,
         page: &CallPageRequest,
     ) -> StoreResult<CallPage> {
-        let mut select = Select::new(&format!("SELECT {CALL_COLUMNS} FROM calls c"));
-        select.and("c.workspace_id = ?", Arg::Uuid(workspace.into()));
-        self.add_filters(&mut select, workspace, filter);
+        let select = self.call_select(workspace, filter).await?;
         let key_column = match page.sort {
             CallSort::StartedAt => "c.started_at",
             CallSort::Duration => "c.duration",
@@ -360,80 +358,5 @@ impl CallStore for SqlStore {
 
     async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>> {
         self.all_rollup_rows(workspace).await
-    }
-}
-
-impl SqlStore {
-    fn add_filters(&self, select: &mut Select, workspace: WorkspaceId, filter: &CallFilter) {
-        let text = |value: &str| Arg::Text(value.to_owned());
-        select
-            .and_if("c.status = ?", filter.status.map(|s| text(s.as_str())))
-            .and_if("c.direction = ?", filter.direction.map(|d| text(d.as_str())))
-            .and_if("c.source = ?", filter.source.as_ref().map(|s| text(s.as_str())))
-            .and_if("c.user_id = ?", filter.user_id.map(|id| Arg::Uuid(id.into())))
-            .and_if("c.agent_id = ?", filter.agent_id.map(Arg::Uuid))
-            .and_if("c.lead_id = ?", filter.lead_id.map(Arg::Uuid))
-            .and_if("c.started_at >= ?", filter.from.map(|at| Arg::Int(at.as_microsecond())))
-            .and_if("c.started_at < ?", filter.to.map(|at| Arg::Int(at.as_microsecond())))
-            .and_if("c.duration >= ?", filter.min_duration.map(Arg::Int))
-            .and_if("c.duration <= ?", filter.max_duration.map(Arg::Int))
-            .and_when(filter.has_recording == Some(true), "c.has_recording")
-            .and_when(filter.has_recording == Some(false), "NOT c.has_recording");
-        if let Some(digits) = &filter.number_suffix {
-            let (low, high) = suffix_range(digits);
-            let ws = Arg::Uuid(workspace.into());
-            select.and_each(
-                "(c.workspace_id = ? AND c.from_rev >= ? AND c.from_rev < ?) \
-                 OR (c.workspace_id = ? AND c.to_rev >= ? AND c.to_rev < ?)",
-                vec![
-                    ws.clone(),
-                    Arg::Text(low.clone()),
-                    Arg::Text(high.clone()),
-                    ws,
-                    Arg::Text(low),
-                    Arg::Text(high),
-                ],
-            );
-        }
-        if let Some(tag) = &filter.tag {
-            select.and_each(
-                "c.id IN (SELECT t.call_id FROM call_tags t WHERE t.workspace_id = ? AND t.tag = ?)",
-                vec![Arg::Uuid(workspace.into()), text(tag)],
-            );
-        }
-        if let Some(q) = &filter.q {
-            match self.pools {
-                Pools::Sqlite { .. } => select.and(
-                    "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)",
-                    Arg::Text(fts5_query(q)),
-                ),
-                Pools::Postgres(_) => {
-                    select.and("c.search @@ plainto_tsquery('simple', ?)", Arg::Text(q.clone()))
-                }
-            };
-        }
-    }
-}
-
-/// Words as an FTS5 query that matches rows containing all of them: each word is quoted,
-/// so no user input is read as FTS5 syntax.
-fn fts5_query(q: &str) -> String {
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| format!("\"{word}\""))
-        .collect();
-    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts5_query;
-
-    #[test]
-    fn fts5_queries_quote_every_word() {
-        assert_eq!(fts5_query("Anna  Müller"), "\"Anna\" \"Müller\"");
-        assert_eq!(fts5_query("a\" OR b*"), "\"a\" \"OR\" \"b\"");
-        assert_eq!(fts5_query("***"), "\"\"");
     }
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod blocklist;
+mod call_query;
 mod call_rows;
 mod calls;
 mod group_commit;

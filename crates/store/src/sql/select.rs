@@ -26,6 +26,11 @@ impl Select {
         Self { sql: base.to_owned(), args: Vec::new(), has_where: false }
     }
 
+    /// Like `new`, where the n-th `?` in `base` (a subquery in `FROM`, say) binds `args[n]`.
+    pub(crate) fn with_args(base: &str, args: Vec<Arg>) -> Self {
+        Self { sql: numbered(base, 1), args, has_where: false }
+    }
+
     /// Adds `AND <condition>`, where each `?` in `condition` is one placeholder bound to `arg`.
     pub(crate) fn and(&mut self, condition: &str, arg: Arg) -> &mut Self {
         self.args.push(arg);
@@ -117,6 +122,18 @@ impl Select {
         );
         (sql, self.args)
     }
+}
+
+/// `sql` with each `?` replaced by `$first`, `$first + 1`, … in order.
+pub(crate) fn numbered(sql: &str, first: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    for (i, part) in sql.split('?').enumerate() {
+        if i > 0 {
+            out.push_str(&format!("${}", first + i - 1));
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Binds `$args` in order to `$query` (a `sqlx::query` or `sqlx::query_as`).

@@ -655,3 +655,41 @@ pub(crate) async fn imported_calls_count_like_logged_ones(store: &callbase_store
         "another workspace's call"
     );
 }
+
+/// Past the point where a filter drives the query, the same filters still find every call.
+pub(crate) async fn common_matches_walk_the_time_index(store: &callbase_store::SqlStore) {
+    let workspace = new_workspace(store, None).await.id;
+    let mut calls = Vec::new();
+    for i in 0..2100 {
+        let mut call = sample_call(workspace, 1_792_800_000 + i);
+        call.tags = vec!["many".to_owned()];
+        call.notes = Some("common words".to_owned());
+        calls.push(call);
+    }
+    store.import_calls(workspace, &calls, &[]).await.expect("import");
+    let mut rare = sample_call(workspace, 1_792_900_000);
+    rare.from_number = Some("+4989999999".to_owned());
+    rare.tags = vec!["many".to_owned()];
+    rare.notes = Some("common words".to_owned());
+    let rare = logged(store, &rare).await;
+    for filter in [
+        CallFilter { tag: Some("many".into()), ..Default::default() },
+        CallFilter { number_suffix: Some("4567".into()), ..Default::default() },
+        CallFilter { q: Some("common".into()), ..Default::default() },
+    ] {
+        let mut seen = 0;
+        let mut request = first_page(1000);
+        loop {
+            let page = store.list_calls(workspace, &filter, &request).await.expect("page");
+            seen += page.items.len();
+            match page.next {
+                Some(next) => request.after = Some(next),
+                None => break,
+            }
+        }
+        let expected = if filter.number_suffix.is_some() { 2100 } else { 2101 };
+        assert_eq!(seen, expected, "{filter:?}");
+    }
+    let both = CallFilter { tag: Some("many".into()), number_suffix: Some("9999".into()), ..Default::default() };
+    assert_eq!(ids(store, workspace, &both).await, vec![rare.id], "a rare filter drives, a common one checks");
+}

@@ -47,6 +47,7 @@ contract!(
     stats_sum_rollups_by_group,
     blocklist_matches_numbers_and_prefixes,
     imported_calls_count_like_logged_ones,
+    common_matches_walk_the_time_index,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {

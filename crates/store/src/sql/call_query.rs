@@ -1,0 +1,158 @@
+//! The `GET /calls` query. Most filters are conditions checked while walking the time index,
+//! which finds a page quickly when many calls match. Number, tag and word filters usually
+//! match few calls: when they match at most `DRIVING_LIMIT`, the query starts from those
+//! calls instead and sorts them, so a rare match never means walking millions of rows.
+
+use callbase_domain::WorkspaceId;
+use sqlx::AssertSqlSafe;
+
+use super::call_rows::{CALL_COLUMNS, suffix_range};
+use super::select::{Arg, Select, bind_args, numbered};
+use super::{Pools, SqlStore, read};
+use crate::{CallFilter, StoreResult};
+
+/// Most ids a selective filter may match for the query to start from them.
+const DRIVING_LIMIT: i64 = 2000;
+
+/// The ids of the calls a filter selects, as a subquery with `?` placeholders.
+struct IdSet {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl SqlStore {
+    /// The id sets of the number, tag and word filters present, most selective kind first.
+    fn id_sets(&self, workspace: WorkspaceId, filter: &CallFilter) -> Vec<IdSet> {
+        let ws = || Arg::Uuid(workspace.into());
+        let mut sets = Vec::new();
+        if let Some(digits) = &filter.number_suffix {
+            let (low, high) = suffix_range(digits);
+            sets.push(IdSet {
+                sql: "SELECT id FROM calls WHERE workspace_id = ? AND from_rev >= ? AND from_rev < ? \
+                      UNION SELECT id FROM calls WHERE workspace_id = ? AND to_rev >= ? AND to_rev < ?"
+                    .to_owned(),
+                args: vec![
+                    ws(),
+                    Arg::Text(low.clone()),
+                    Arg::Text(high.clone()),
+                    ws(),
+                    Arg::Text(low),
+                    Arg::Text(high),
+                ],
+            });
+        }
+        if let Some(tag) = &filter.tag {
+            sets.push(IdSet {
+                sql: "SELECT call_id AS id FROM call_tags WHERE workspace_id = ? AND tag = ?"
+                    .to_owned(),
+                args: vec![ws(), Arg::Text(tag.clone())],
+            });
+        }
+        if let Some(q) = &filter.q {
+            sets.push(match self.pools {
+                Pools::Sqlite { .. } => IdSet {
+                    sql: "SELECT f_c.id FROM calls_fts JOIN calls f_c ON f_c.rowid = calls_fts.rowid \
+                          WHERE calls_fts MATCH ? AND f_c.workspace_id = ?"
+                        .to_owned(),
+                    args: vec![Arg::Text(fts5_query(q)), ws()],
+                },
+                Pools::Postgres(_) => IdSet {
+                    sql: "SELECT id FROM calls WHERE workspace_id = ? \
+                          AND search @@ plainto_tsquery('simple', ?)"
+                        .to_owned(),
+                    args: vec![ws(), Arg::Text(q.clone())],
+                },
+            });
+        }
+        sets
+    }
+
+    /// True when `set` matches at most `DRIVING_LIMIT` calls (counting stops there).
+    async fn is_selective(&self, set: &IdSet) -> StoreResult<bool> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM ({} LIMIT {}) probe",
+            numbered(&set.sql, 1),
+            DRIVING_LIMIT + 1
+        );
+        let args = set.args.clone();
+        let count: i64 = read!(self, pool => {
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql)), args).fetch_one(pool).await
+        })?;
+        Ok(count <= DRIVING_LIMIT)
+    }
+
+    /// The list query for `filter`, before paging.
+    pub(crate) async fn call_select(
+        &self,
+        workspace: WorkspaceId,
+        filter: &CallFilter,
+    ) -> StoreResult<Select> {
+        let mut driving = None;
+        let mut checks = Vec::new();
+        for set in self.id_sets(workspace, filter) {
+            if driving.is_none() && self.is_selective(&set).await? {
+                driving = Some(set);
+            } else {
+                checks.push(set);
+            }
+        }
+        let mut select = match driving {
+            Some(set) => {
+                let base = format!("SELECT {CALL_COLUMNS} FROM ({}) m CROSS JOIN calls c", set.sql);
+                let mut select = Select::with_args(&base, set.args);
+                select.and_when(true, "c.id = m.id");
+                select
+            }
+            None => Select::new(&format!("SELECT {CALL_COLUMNS} FROM calls c")),
+        };
+        select.and("c.workspace_id = ?", Arg::Uuid(workspace.into()));
+        add_conditions(&mut select, filter);
+        for set in checks {
+            select.and_each(&format!("c.id IN ({})", set.sql), set.args);
+        }
+        Ok(select)
+    }
+}
+
+/// The filters that are plain conditions on the call row.
+fn add_conditions(select: &mut Select, filter: &CallFilter) {
+    let text = |value: &str| Arg::Text(value.to_owned());
+    select
+        .and_if("c.status = ?", filter.status.map(|s| text(s.as_str())))
+        .and_if("c.direction = ?", filter.direction.map(|d| text(d.as_str())))
+        .and_if("c.source = ?", filter.source.as_ref().map(|s| text(s.as_str())))
+        .and_if("c.user_id = ?", filter.user_id.map(|id| Arg::Uuid(id.into())))
+        .and_if("c.agent_id = ?", filter.agent_id.map(Arg::Uuid))
+        .and_if("c.lead_id = ?", filter.lead_id.map(Arg::Uuid))
+        .and_if("c.started_at >= ?", filter.from.map(|at| Arg::Int(at.as_microsecond())))
+        .and_if("c.started_at < ?", filter.to.map(|at| Arg::Int(at.as_microsecond())))
+        // A lower bound is usually selective (long calls are few): the duration index
+        // serves it. An upper bound matches most calls (every unanswered one): `+` keeps
+        // the planner on the time index, which finds a page of them at once.
+        .and_if("c.duration >= ?", filter.min_duration.map(Arg::Int))
+        .and_if("+c.duration <= ?", filter.max_duration.map(Arg::Int))
+        .and_when(filter.has_recording == Some(true), "c.has_recording")
+        .and_when(filter.has_recording == Some(false), "NOT c.has_recording");
+}
+/// Words as an FTS5 query that matches rows containing all of them: each word is quoted,
+/// so no user input is read as FTS5 syntax.
+fn fts5_query(q: &str) -> String {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{word}\""))
+        .collect();
+    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn fts5_queries_quote_every_word() {
+        assert_eq!(fts5_query("Anna  Müller"), "\"Anna\" \"Müller\"");
+        assert_eq!(fts5_query("a\" OR b*"), "\"a\" \"OR\" \"b\"");
+        assert_eq!(fts5_query("***"), "\"\"");
+    }
+}
