@@ -84,6 +84,9 @@ pub struct WorkspaceStats {
     pub members: u64,
     pub api_tokens: u64,
     pub audit_events: u64,
+    pub calls: u64,
+    /// Talk time of every answered, finished call.
+    pub talk_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -89,6 +89,9 @@ pub struct WorkspaceStatsOut {
     pub members: u64,
     pub api_tokens: u64,
     pub audit_events: u64,
+    pub calls: u64,
+    /// Talk time of all calls, in whole minutes.
+    pub talk_minutes: u64,
 }
 
 fn not_found() -> ApiError {
@@ -217,8 +220,8 @@ pub async fn delete_workspace(
     }
 }
 
-/// Counts for the workspace overview (members and active API tokens; calls, recordings,
-/// agents and leads join as those resources arrive).
+/// Counts for the workspace overview: members, active API tokens, audit events, calls and
+/// talk minutes (recordings, agents and leads join as those resources arrive).
 #[utoipa::path(get, path = "/workspaces/{id}/stats", tag = "workspaces",
     params(("id" = WorkspaceId, Path, description = "workspace id")),
     responses((status = 200, body = WorkspaceStatsOut), (status = 404, body = ErrorBody)),
@@ -235,5 +238,7 @@ pub async fn workspace_stats(
         members: stats.members,
         api_tokens: stats.api_tokens,
         audit_events: stats.audit_events,
+        calls: stats.calls,
+        talk_minutes: stats.talk_seconds / 60,
     }))
 }

@@ -95,6 +95,13 @@ async fn the_last_owner_stays(app: TestApp) {
 async fn stats_count_members_and_tokens(app: TestApp) {
     app.member(&app.admin, &app.default_workspace, "a@example.com", "agent").await;
     app.api_token(&app.admin, &app.default_workspace).await;
+    let call = serde_json::json!({
+        "direction": "outbound",
+        "started_at": "2026-11-02T10:00:00Z",
+        "answered_at": "2026-11-02T10:00:05Z",
+        "ended_at": "2026-11-02T10:02:05Z",
+    });
+    app.post("/api/v1/calls").token(&app.admin).json(&call).send().await.expect(201);
     let stats = app
         .get(&format!("/api/v1/workspaces/{}/stats", app.default_workspace))
         .token(&app.admin)
@@ -104,4 +111,5 @@ async fn stats_count_members_and_tokens(app: TestApp) {
     assert_eq!(body["members"], 2);
     assert_eq!(body["api_tokens"], 1);
     assert!(body["audit_events"].as_u64().is_some_and(|n| n >= 3));
+    assert_eq!((body["calls"].as_u64(), body["talk_minutes"].as_u64()), (Some(1), Some(2)));
 }

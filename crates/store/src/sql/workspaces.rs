@@ -180,13 +180,17 @@ impl WorkspaceStore for SqlStore {
     }
 
     async fn workspace_stats(&self, id: WorkspaceId) -> StoreResult<WorkspaceStats> {
-        let (members, api_tokens, audit_events): (i64, i64, i64) = read!(self, pool => {
+        let (members, api_tokens, audit_events, calls, talk_seconds): (i64, i64, i64, i64, i64) = read!(self, pool => {
             sqlx::query_as(
                 "SELECT \
                  (SELECT COUNT(*) FROM memberships WHERE workspace_id = $1), \
                  (SELECT COUNT(*) FROM tokens WHERE workspace_id = $1 AND kind = 'api' \
                   AND revoked_at IS NULL), \
-                 (SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1)",
+                 (SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1), \
+                 (SELECT CAST(COALESCE(SUM(calls), 0) AS BIGINT) FROM call_rollups \
+                  WHERE workspace_id = $1), \
+                 (SELECT CAST(COALESCE(SUM(talk_seconds), 0) AS BIGINT) FROM call_rollups \
+                  WHERE workspace_id = $1)",
             )
             .bind(Uuid::from(id))
             .fetch_one(pool)
@@ -197,6 +201,8 @@ impl WorkspaceStore for SqlStore {
             members: count(members),
             api_tokens: count(api_tokens),
             audit_events: count(audit_events),
+            calls: count(calls),
+            talk_seconds: count(talk_seconds),
         })
     }
 

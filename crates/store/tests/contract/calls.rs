@@ -690,6 +690,14 @@ pub(crate) async fn common_matches_walk_the_time_index(store: &callbase_store::S
         let expected = if filter.number_suffix.is_some() { 2100 } else { 2101 };
         assert_eq!(seen, expected, "{filter:?}");
     }
-    let both = CallFilter { tag: Some("many".into()), number_suffix: Some("9999".into()), ..Default::default() };
-    assert_eq!(ids(store, workspace, &both).await, vec![rare.id], "a rare filter drives, a common one checks");
+    let both = CallFilter {
+        tag: Some("many".into()),
+        number_suffix: Some("9999".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(store, workspace, &both).await,
+        vec![rare.id],
+        "a rare filter drives, a common one checks"
+    );
 }
