@@ -238,6 +238,7 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
             }
         })
         .await;
+        eprintln!("  no-op ceiling: {ceiling:.0}/s");
         rows.push(row("no-op GET /healthz (ceiling)", None, None, Some(ceiling)));
         // Calls to append events to, one per client.
         let mut ids = Vec::new();
@@ -272,6 +273,7 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
             }
         })
         .await;
+        eprintln!("  events: {events:.0}/s");
         rows.push(row("ingest POST /calls/{id}/events", None, None, Some(events)));
         let t = target.clone();
         let created = throughput(args.clients, args.seconds, move |n| {
@@ -319,6 +321,7 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
     ];
     for (label, path) in queries {
         let (p50, p99) = latency(&target, &path, args.requests).await?;
+        eprintln!("  {label}: p50 {p50:.2} ms, p99 {p99:.2} ms");
         rows.push(row(label, Some(p50), Some(p99), None));
     }
     shutdown.cancel();

@@ -14,10 +14,15 @@ use crate::{CallFilter, StoreResult};
 /// Most ids a selective filter may match for the query to start from them.
 const DRIVING_LIMIT: i64 = 2000;
 
-/// The ids of the calls a filter selects, as a subquery with `?` placeholders.
+/// The calls a filter selects: a subquery with `?` placeholders whose one column `k` holds
+/// `key` (the call id, or SQLite's rowid for the full-text index), and the same test as a
+/// condition on one call row, for when the set is too large to start from.
 struct IdSet {
     sql: String,
     args: Vec<Arg>,
+    key: &'static str,
+    check: String,
+    check_args: Vec<Arg>,
 }
 
 impl SqlStore {
@@ -27,40 +32,55 @@ impl SqlStore {
         let mut sets = Vec::new();
         if let Some(digits) = &filter.number_suffix {
             let (low, high) = suffix_range(digits);
+            let range = || vec![Arg::Text(low.clone()), Arg::Text(high.clone())];
             sets.push(IdSet {
-                sql: "SELECT id FROM calls WHERE workspace_id = ? AND from_rev >= ? AND from_rev < ? \
-                      UNION SELECT id FROM calls WHERE workspace_id = ? AND to_rev >= ? AND to_rev < ?"
+                sql: "SELECT id AS k FROM calls WHERE workspace_id = ? AND from_rev >= ? \
+                      AND from_rev < ? UNION SELECT id FROM calls WHERE workspace_id = ? \
+                      AND to_rev >= ? AND to_rev < ?"
                     .to_owned(),
-                args: vec![
-                    ws(),
-                    Arg::Text(low.clone()),
-                    Arg::Text(high.clone()),
-                    ws(),
-                    Arg::Text(low),
-                    Arg::Text(high),
-                ],
+                args: [vec![ws()], range(), vec![ws()], range()].concat(),
+                key: "c.id",
+                check: "(c.from_rev >= ? AND c.from_rev < ?) OR (c.to_rev >= ? AND c.to_rev < ?)"
+                    .to_owned(),
+                check_args: [range(), range()].concat(),
             });
         }
         if let Some(tag) = &filter.tag {
             sets.push(IdSet {
-                sql: "SELECT call_id AS id FROM call_tags WHERE workspace_id = ? AND tag = ?"
+                sql: "SELECT call_id AS k FROM call_tags WHERE workspace_id = ? AND tag = ?"
                     .to_owned(),
                 args: vec![ws(), Arg::Text(tag.clone())],
+                key: "c.id",
+                // A probe of the tag table's key per call walked, not a set built up front.
+                check: "EXISTS (SELECT 1 FROM call_tags t WHERE t.workspace_id = ? \
+                        AND t.tag = ? AND t.call_id = c.id)"
+                    .to_owned(),
+                check_args: vec![ws(), Arg::Text(tag.clone())],
             });
         }
         if let Some(q) = &filter.q {
             sets.push(match self.pools {
-                Pools::Sqlite { .. } => IdSet {
-                    sql: "SELECT f_c.id FROM calls_fts JOIN calls f_c ON f_c.rowid = calls_fts.rowid \
-                          WHERE calls_fts MATCH ? AND f_c.workspace_id = ?"
-                        .to_owned(),
-                    args: vec![Arg::Text(fts5_query(q)), ws()],
-                },
+                // The FTS table is keyed by the calls' rowids (all workspaces: the outer
+                // query keeps to one).
+                Pools::Sqlite { .. } => {
+                    let words = || vec![Arg::Text(fts5_query(q))];
+                    IdSet {
+                        sql: "SELECT rowid AS k FROM calls_fts WHERE calls_fts MATCH ?".to_owned(),
+                        args: words(),
+                        key: "c.rowid",
+                        check: "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)"
+                            .to_owned(),
+                        check_args: words(),
+                    }
+                }
                 Pools::Postgres(_) => IdSet {
-                    sql: "SELECT id FROM calls WHERE workspace_id = ? \
+                    sql: "SELECT id AS k FROM calls WHERE workspace_id = ? \
                           AND search @@ plainto_tsquery('simple', ?)"
                         .to_owned(),
                     args: vec![ws(), Arg::Text(q.clone())],
+                    key: "c.id",
+                    check: "c.search @@ plainto_tsquery('simple', ?)".to_owned(),
+                    check_args: vec![Arg::Text(q.clone())],
                 },
             });
         }
@@ -100,7 +120,7 @@ impl SqlStore {
             Some(set) => {
                 let base = format!("SELECT {CALL_COLUMNS} FROM ({}) m CROSS JOIN calls c", set.sql);
                 let mut select = Select::with_args(&base, set.args);
-                select.and_when(true, "c.id = m.id");
+                select.and_each(&format!("{} = m.k", set.key), Vec::new());
                 select
             }
             None => Select::new(&format!("SELECT {CALL_COLUMNS} FROM calls c")),
@@ -108,7 +128,7 @@ impl SqlStore {
         select.and("c.workspace_id = ?", Arg::Uuid(workspace.into()));
         add_conditions(&mut select, filter);
         for set in checks {
-            select.and_each(&format!("c.id IN ({})", set.sql), set.args);
+            select.and_each(&set.check, set.check_args);
         }
         Ok(select)
     }

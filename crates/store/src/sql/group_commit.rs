@@ -4,12 +4,16 @@
 //! failure does not undo the others), commits once, and only then answers each writer.
 //! An answer still means "durably committed"; under load, many share one fsync.
 
-use callbase_domain::call::{Call, CallCommand, CallEvent};
+use std::collections::HashMap;
+
+use callbase_domain::call::{Call, CallCommand, CallEvent, apply};
 use callbase_domain::{CallId, WorkspaceId};
-use sqlx::{Acquire, SqlitePool};
+use sqlx::{Acquire, AssertSqlSafe, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::call_rows::{CALL_COLUMNS, CallRow};
 use super::calls::{command_on_sqlite, create_on_sqlite};
+use super::import::insert_events_in_bulk;
 use crate::{Commanded, StoreError, StoreResult};
 
 /// Most writes per transaction; more wait for the next one.
@@ -122,12 +126,94 @@ async fn commit_batch(
         Err(err) => return Err((jobs.into_iter().map(unrun).collect(), err)),
     };
     let mut done = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    // Timeline entries (the bulk of provider traffic) change no call: one read of their
+    // calls and one insert serve them all. Everything else runs one by one.
+    let (appends, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(is_append);
+    for job in others {
         done.push(run_in_savepoint(&mut tx, job).await);
+    }
+    if !appends.is_empty() {
+        done.extend(run_appends(&mut tx, appends).await);
     }
     match tx.commit().await {
         Ok(()) => Ok(done),
         Err(err) => Err((done, err)),
+    }
+}
+
+fn is_append(job: &Job) -> bool {
+    matches!(job, Job::Command { command: CallCommand::Event { .. }, .. })
+}
+
+/// The calls with these ids, by id.
+async fn load_calls(
+    tx: &mut sqlx::SqliteConnection,
+    ids: &[CallId],
+) -> StoreResult<HashMap<CallId, Call>> {
+    let mut calls = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.id IN ({placeholders})");
+        let mut query = sqlx::query_as::<_, CallRow>(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id.as_uuid());
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            let call = Call::try_from(row)?;
+            calls.insert(call.id, call);
+        }
+    }
+    Ok(calls)
+}
+
+/// Appends the timeline entries of `jobs` (all `CallCommand::Event`) in one savepoint.
+async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job>) -> Vec<Done> {
+    let mut work = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Job::Command { workspace, id, command, actor, reply } = job {
+            work.push((workspace, id, command, actor));
+            replies.push(reply);
+        }
+    }
+    let outcome: StoreResult<Vec<Option<Commanded>>> = async {
+        let mut savepoint = tx.begin().await?;
+        let ids: Vec<CallId> = work.iter().map(|(_, id, _, _)| *id).collect();
+        let calls = load_calls(&mut savepoint, &ids).await?;
+        let mut events = Vec::with_capacity(work.len());
+        let mut results = Vec::with_capacity(work.len());
+        for (workspace, id, command, actor) in work {
+            let Some(mut call) = calls.get(&id).filter(|c| c.workspace_id == workspace).cloned()
+            else {
+                results.push(None);
+                continue;
+            };
+            let applied = apply(&mut call, command, actor.as_deref())?;
+            events.extend(applied.events.iter().cloned());
+            results.push(Some(Commanded { call, events: applied.events, leg: None }));
+        }
+        insert_events_in_bulk!(savepoint, &events, false);
+        savepoint.commit().await?;
+        Ok(results)
+    }
+    .await;
+    match outcome {
+        Ok(results) => replies
+            .into_iter()
+            .zip(results)
+            .map(|(reply, result)| Done::Command(reply, Box::new(Ok(result))))
+            .collect(),
+        // Nothing of these was written; each writer learns why.
+        Err(err) => {
+            let reason = err.to_string();
+            replies
+                .into_iter()
+                .map(|reply| {
+                    let err = StoreError::Database(sqlx::Error::Protocol(reason.clone()));
+                    Done::Command(reply, Box::new(Err(err)))
+                })
+                .collect()
+        }
     }
 }
 

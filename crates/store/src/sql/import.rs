@@ -5,14 +5,14 @@ use callbase_domain::WorkspaceId;
 use callbase_domain::call::{Call, CallEvent};
 use sqlx::AssertSqlSafe;
 
-use super::call_rows::{INSERT_EVENT, bind_call};
+use super::call_rows::bind_call;
 use super::rollups::{apply_rollups, fold_contributions, workspace_time_zone};
 use super::{Pools, SqlStore, write};
 use crate::{StoreError, StoreResult};
 
 /// Rows per INSERT statement (36 parameters a call stay under SQLite's 32,766).
 const CALLS_PER_STATEMENT: usize = 100;
-const EVENTS_PER_STATEMENT: usize = 500;
+pub(crate) const EVENTS_PER_STATEMENT: usize = 500;
 
 const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, external_id, \
      direction, status, from_number, from_name, to_number, to_name, remote_number, from_rev, \
@@ -24,7 +24,7 @@ const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, ext
 /// `head` followed by `rows` groups of `columns` placeholders: `$n` for PostgreSQL, `?` for
 /// SQLite, where sqlx looks every named parameter up among all of them (quadratic in their
 /// number) while anonymous ones bind in order.
-fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: bool) -> String {
+pub(crate) fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: bool) -> String {
     let mut sql = String::with_capacity(head.len() + rows * columns * 5);
     sql.push_str(head);
     for row in 0..rows {
@@ -44,6 +44,30 @@ fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: bool) -> Str
     sql
 }
 
+/// Appends the `CallEvent`s of `$events` through `$tx`, many per statement.
+macro_rules! insert_events_in_bulk {
+    ($tx:expr, $events:expr, $numbered:expr) => {{
+        let events: &[callbase_domain::call::CallEvent] = $events;
+        let head = $crate::sql::call_rows::INSERT_EVENT.split("VALUES").next().unwrap_or_default();
+        let head = format!("{head}VALUES ");
+        for chunk in events.chunks($crate::sql::import::EVENTS_PER_STATEMENT) {
+            let sql = $crate::sql::import::multi_row_sql(&head, 6, chunk.len(), $numbered);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for event in chunk {
+                query = query
+                    .bind(*event.id.as_uuid())
+                    .bind(*event.call_id.as_uuid())
+                    .bind(event.kind.as_str())
+                    .bind(callbase_domain::to_micros(event.at))
+                    .bind(event.actor.as_deref())
+                    .bind(sqlx::types::Json(&event.data));
+            }
+            query.execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_events_in_bulk;
+
 impl SqlStore {
     /// Inserts `calls` (all of `workspace`) with their timeline `events` in one transaction,
     /// adding their contributions to the rollups. Fails on any duplicate without writing.
@@ -56,8 +80,6 @@ impl SqlStore {
         if calls.iter().any(|call| call.workspace_id != workspace) {
             return Err(StoreError::corrupt("calls.workspace_id", "a call of another workspace"));
         }
-        let event_head =
-            INSERT_EVENT.split("VALUES").next().unwrap_or_default().to_owned() + "VALUES ";
         let numbered = matches!(self.pools, Pools::Postgres(_));
         write!(self, pool => async {
             let mut tx = pool.begin().await?;
@@ -80,20 +102,7 @@ impl SqlStore {
                 }
                 query.execute(&mut *tx).await?;
             }
-            for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-                let sql = multi_row_sql(&event_head, 6, chunk.len(), numbered);
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for event in chunk {
-                    query = query
-                        .bind(*event.id.as_uuid())
-                        .bind(*event.call_id.as_uuid())
-                        .bind(event.kind.as_str())
-                        .bind(callbase_domain::to_micros(event.at))
-                        .bind(event.actor.as_deref())
-                        .bind(sqlx::types::Json(&event.data));
-                }
-                query.execute(&mut *tx).await?;
-            }
+            insert_events_in_bulk!(tx, events, numbered);
             apply_rollups!(tx, workspace, &fold_contributions(calls, &tz))?;
             tx.commit().await?;
             Ok(())

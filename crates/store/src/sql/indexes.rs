@@ -61,9 +61,19 @@ impl SqlStore {
 impl SqlStore {
     /// For bulk loads on SQLite: commits without waiting for the disk (a crash loses the
     /// last batches, never the database) and checkpoints in larger steps. `false` restores
-    /// the durable defaults. No effect on PostgreSQL.
+    /// the durable defaults (and, on PostgreSQL, refreshes the planner's statistics).
     pub async fn bulk_load_mode(&self, on: bool) -> StoreResult<()> {
-        let Pools::Sqlite { write, .. } = &self.pools else { return Ok(()) };
+        let write = match &self.pools {
+            Pools::Sqlite { write, .. } => write,
+            // The planner needs fresh statistics after a bulk load, before autovacuum would.
+            Pools::Postgres(pool) if !on => {
+                sqlx::query("ANALYZE calls, call_tags, call_events, call_rollups")
+                    .execute(pool)
+                    .await?;
+                return Ok(());
+            }
+            Pools::Postgres(_) => return Ok(()),
+        };
         // Index builds sort with helper threads when allowed.
         let (synchronous, checkpoint, threads) =
             if on { ("NORMAL", 10_000, 2) } else { ("FULL", 1000, 0) };
