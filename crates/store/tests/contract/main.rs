@@ -10,8 +10,14 @@ use callbase_store::{
     WorkspacePatch,
 };
 
+mod blocklist;
+mod call_history;
+mod call_rollups;
 mod calls;
 
+use blocklist::*;
+use call_history::*;
+use call_rollups::*;
 use calls::*;
 
 /// Runs each contract case once on SQLite and once on PostgreSQL.

@@ -1,0 +1,193 @@
+//! Contract cases for the statistics rollups: always equal to a recomputation, summed by group.
+
+use std::collections::HashMap;
+
+use callbase_domain::call::{
+    CallCommand, CallStatus, Counters, Direction, RollupKey, Source, contribution,
+};
+use callbase_domain::{CallId, TimeZoneName, WorkspaceId};
+use callbase_store::{CallFilter, CallPatch, GroupKey, StatsGroup, Store, WorkspacePatch};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use super::calls::{at_second, first_page, logged, sample_call};
+use super::{audit, new_user, new_workspace};
+/// Sums every call's contribution from scratch, as the rollups should hold them.
+pub(crate) async fn recomputed(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    zone: &str,
+) -> HashMap<RollupKey, Counters> {
+    let tz = jiff::tz::TimeZone::get(zone).expect("zone");
+    let mut rows: HashMap<RollupKey, Counters> = HashMap::new();
+    let mut request = first_page(1000);
+    loop {
+        let page =
+            store.list_calls(workspace, &CallFilter::default(), &request).await.expect("page");
+        for call in &page.items {
+            let (key, counts) = contribution(call, &tz);
+            rows.entry(key).or_default().add(&counts);
+        }
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => break,
+        }
+    }
+    rows.retain(|_, counts| !counts.is_zero());
+    rows
+}
+
+pub(crate) async fn rollups(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+) -> HashMap<RollupKey, Counters> {
+    store.rollup_rows(workspace).await.expect("rollups").into_iter().collect()
+}
+
+pub(crate) async fn rollups_always_equal_a_recomputation(store: &dyn Store) {
+    let seed: u64 = rand::random();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let workspace = new_workspace(store, None).await.id; // Europe/Berlin
+    let users =
+        [new_user(store, "a@example.com").await.id, new_user(store, "b@example.com").await.id];
+    let mut calls: Vec<CallId> = Vec::new();
+    // Around the October 2026 DST change in Berlin.
+    let base = 1_792_800_000;
+    for step in 0..120 {
+        let choice = if calls.is_empty() { 0 } else { rng.random_range(0..6) };
+        let pick = |rng: &mut StdRng| calls[rng.random_range(0..calls.len())];
+        let at = at_second(base + rng.random_range(0..200_000));
+        match choice {
+            0 | 1 => {
+                let mut call = sample_call(workspace, base + rng.random_range(0..200_000));
+                call.direction = [Direction::Inbound, Direction::Outbound, Direction::Internal]
+                    [rng.random_range(0..3)];
+                call.user_id = rng.random_bool(0.5).then(|| users[rng.random_range(0..2)]);
+                call.source = Source::parse(["api", "sip", "twilio"][rng.random_range(0..3)])
+                    .expect("source");
+                calls.push(logged(store, &call).await.id);
+            }
+            2 => {
+                let status = CallStatus::ALL[rng.random_range(0..CallStatus::ALL.len())];
+                let _ = store
+                    .command_call(
+                        workspace,
+                        pick(&mut rng),
+                        CallCommand::Status { status, at },
+                        None,
+                    )
+                    .await;
+            }
+            3 => {
+                let _ = store
+                    .command_call(
+                        workspace,
+                        pick(&mut rng),
+                        CallCommand::End { at, reason: None },
+                        None,
+                    )
+                    .await;
+            }
+            4 => {
+                let user = rng.random_bool(0.5).then(|| users[rng.random_range(0..2)]);
+                let patch = CallPatch {
+                    user_id: Some(user),
+                    tags: Some(vec![format!("t{step}")]),
+                    ..Default::default()
+                };
+                let id = pick(&mut rng);
+                store
+                    .update_call(workspace, id, &patch, &audit(Some(workspace), "call.update", id))
+                    .await
+                    .expect("patch");
+            }
+            _ => {
+                let id = calls.swap_remove(rng.random_range(0..calls.len()));
+                store
+                    .delete_call(workspace, id, &audit(Some(workspace), "call.delete", id))
+                    .await
+                    .expect("delete");
+            }
+        }
+        if step % 20 == 19 {
+            assert_eq!(
+                rollups(store, workspace).await,
+                recomputed(store, workspace, "Europe/Berlin").await,
+                "seed {seed}, step {step}"
+            );
+        }
+    }
+    // A new time zone moves every local hour: the rollups are rebuilt.
+    let patch = WorkspacePatch {
+        time_zone: TimeZoneName::parse("Asia/Kolkata").ok(),
+        ..Default::default()
+    };
+    store
+        .update_workspace(workspace, &patch, &audit(Some(workspace), "workspace.update", workspace))
+        .await
+        .expect("tz");
+    assert_eq!(
+        rollups(store, workspace).await,
+        recomputed(store, workspace, "Asia/Kolkata").await,
+        "seed {seed}"
+    );
+}
+
+pub(crate) async fn stats_sum_rollups_by_group(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let base = 1_750_000_000;
+    for (offset, direction, answered) in [
+        (0, Direction::Inbound, true),
+        (10, Direction::Inbound, false),
+        (7200, Direction::Outbound, true),
+    ] {
+        let mut call = sample_call(workspace, base + offset);
+        call.direction = direction;
+        let call = logged(store, &call).await;
+        if answered {
+            let command = CallCommand::Status {
+                status: CallStatus::InProgress,
+                at: at_second(base + offset + 5),
+            };
+            store.command_call(workspace, call.id, command, None).await.expect("answer");
+        }
+        store
+            .command_call(
+                workspace,
+                call.id,
+                CallCommand::End { at: at_second(base + offset + 65), reason: None },
+                None,
+            )
+            .await
+            .expect("end");
+    }
+    let (from, to) = ((base - 86_400) * 1_000_000, (base + 86_400) * 1_000_000);
+    let all = store.call_stats(workspace, from, to, StatsGroup::All).await.expect("stats");
+    assert_eq!(all.len(), 1);
+    let totals = all[0].1;
+    assert_eq!(
+        (totals.calls, totals.inbound, totals.outbound, totals.answered, totals.missed),
+        (3, 2, 1, 2, 1)
+    );
+    assert_eq!((totals.talked, totals.talk_seconds), (2, 120));
+    let by_direction =
+        store.call_stats(workspace, from, to, StatsGroup::Direction).await.expect("stats");
+    assert!(by_direction.contains(&(
+        GroupKey::Direction(Direction::Outbound),
+        Counters {
+            calls: 1,
+            outbound: 1,
+            answered: 1,
+            rang: 1,
+            ring_seconds: 5,
+            talked: 1,
+            talk_seconds: 60,
+            durations: [0, 0, 0, 1, 0, 0, 0, 0],
+            ..Counters::default()
+        }
+    )));
+    let buckets = store.call_stats(workspace, from, to, StatsGroup::Bucket).await.expect("stats");
+    assert_eq!(buckets.len(), 2, "two distinct hours");
+    let outside = store.call_stats(workspace, 0, from, StatsGroup::All).await.expect("stats");
+    assert!(outside.is_empty());
+}
