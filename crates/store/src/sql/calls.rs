@@ -56,18 +56,23 @@ macro_rules! command_in {
             let Some(mut call) = load_call!($tx, workspace, $id, $lock) else {
                 return Ok(None);
             };
-            let tz = workspace_time_zone!($tx, workspace)?;
             let before = call.clone();
             let applied = apply(&mut call, $command, $actor)?;
-            if call != before {
-                call.updated_at = now().max(before.updated_at);
-                bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *$tx).await?;
-                apply_rollups!($tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
+            // Only a changed call or a new leg moves the rollups, which need the zone.
+            let changed = call != before;
+            if changed || applied.leg.is_some() {
+                let tz = workspace_time_zone!($tx, workspace)?;
+                if changed {
+                    call.updated_at = now().max(before.updated_at);
+                    bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *$tx).await?;
+                    let delta = rollup_delta(Some(&before), Some(&call), &tz);
+                    apply_rollups!($tx, workspace, &delta)?;
+                }
+                if let Some(leg) = &applied.leg {
+                    insert_call!($tx, leg, None, &[] as &[CallEvent], &tz);
+                }
             }
             insert_events!($tx, &applied.events)?;
-            if let Some(leg) = &applied.leg {
-                insert_call!($tx, leg, None, &[] as &[CallEvent], &tz);
-            }
             Ok::<_, StoreError>(Some(Commanded { call, events: applied.events, leg: applied.leg }))
         }
         .await
