@@ -232,37 +232,24 @@ impl Generator {
             ended_at,
             json!({ "status": status, "applied": true }),
         ));
+        let source = Source::parse(source).unwrap_or_else(|_| Source::api());
         Call {
             id,
-            workspace_id: self.workspace,
-            source: Source::parse(source).unwrap_or_else(|_| Source::api()),
             external_id,
-            direction,
-            status,
             from_number,
             from_name,
             to_number,
             to_name,
             user_id: user,
-            agent_id: None,
-            lead_id: None,
-            phone_number_id: None,
-            parent_call_id: None,
-            started_at,
             answered_at,
             ended_at: Some(ended_at),
             end_reason: Some(if answered { "normal_clearing" } else { "no_answer" }.to_owned()),
-            sip_call_id: None,
-            disposition: None,
             notes,
             tags,
-            blocked: false,
             has_recording: answered && rng.random_bool(0.3),
-            quality: None,
-            cost: None,
-            raw: Vec::new(),
             created_at: ended_at,
             updated_at: ended_at,
+            ..Call::started(self.workspace, source, direction, status, started_at)
         }
     }
 }

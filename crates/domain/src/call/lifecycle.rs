@@ -160,35 +160,19 @@ fn transferred_leg(call: &Call, target: &TransferTarget, id: CallId, at: Timesta
     };
     Call {
         id,
-        workspace_id: call.workspace_id,
-        source: call.source.clone(),
-        external_id: None,
-        direction,
-        status: CallStatus::Initiated,
         from_number: call.local_number().map(str::to_owned),
-        from_name: None,
         to_number,
-        to_name: None,
         user_id,
-        agent_id: None,
         lead_id: call.lead_id,
         phone_number_id: call.phone_number_id,
         parent_call_id: Some(call.id),
-        started_at: at,
-        answered_at: None,
-        ended_at: None,
-        end_reason: None,
-        sip_call_id: None,
-        disposition: None,
-        notes: None,
-        tags: Vec::new(),
-        blocked: false,
-        has_recording: false,
-        quality: None,
-        cost: None,
-        raw: Vec::new(),
-        created_at: at,
-        updated_at: at,
+        ..Call::started(
+            call.workspace_id,
+            call.source.clone(),
+            direction,
+            CallStatus::Initiated,
+            at,
+        )
     }
 }
 
@@ -200,36 +184,9 @@ pub(crate) mod tests {
     pub(crate) fn call(direction: Direction, started: i64) -> Call {
         let at = Timestamp::from_second(started).unwrap_or(Timestamp::UNIX_EPOCH);
         Call {
-            id: CallId::new(),
-            workspace_id: WorkspaceId::new(),
-            source: Source::api(),
-            external_id: None,
-            direction,
-            status: CallStatus::Initiated,
             from_number: Some("+49301234567".into()),
-            from_name: None,
             to_number: Some("+4940555000".into()),
-            to_name: None,
-            user_id: None,
-            agent_id: None,
-            lead_id: None,
-            phone_number_id: None,
-            parent_call_id: None,
-            started_at: at,
-            answered_at: None,
-            ended_at: None,
-            end_reason: None,
-            sip_call_id: None,
-            disposition: None,
-            notes: None,
-            tags: Vec::new(),
-            blocked: false,
-            has_recording: false,
-            quality: None,
-            cost: None,
-            raw: Vec::new(),
-            created_at: at,
-            updated_at: at,
+            ..Call::started(WorkspaceId::new(), Source::api(), direction, CallStatus::Initiated, at)
         }
     }
 

@@ -57,6 +57,50 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call that started at `started_at` with `status` and nothing else known yet; set
+    /// the rest with struct update syntax (`Call { to_number, ..Call::started(…) }`).
+    #[must_use]
+    pub fn started(
+        workspace_id: WorkspaceId,
+        source: Source,
+        direction: Direction,
+        status: CallStatus,
+        started_at: Timestamp,
+    ) -> Self {
+        Self {
+            id: CallId::new(),
+            workspace_id,
+            source,
+            external_id: None,
+            direction,
+            status,
+            from_number: None,
+            from_name: None,
+            to_number: None,
+            to_name: None,
+            user_id: None,
+            agent_id: None,
+            lead_id: None,
+            phone_number_id: None,
+            parent_call_id: None,
+            started_at,
+            answered_at: None,
+            ended_at: None,
+            end_reason: None,
+            sip_call_id: None,
+            disposition: None,
+            notes: None,
+            tags: Vec::new(),
+            blocked: false,
+            has_recording: false,
+            quality: None,
+            cost: None,
+            raw: Vec::new(),
+            created_at: started_at,
+            updated_at: started_at,
+        }
+    }
+
     /// The party on the other side of the workspace.
     #[must_use]
     pub fn remote_number(&self) -> Option<&str> {

@@ -19,38 +19,17 @@ pub(crate) fn at_second(second: i64) -> Timestamp {
 
 /// A plain inbound call of `workspace` started at `second` (Unix seconds).
 pub(crate) fn sample_call(workspace: WorkspaceId, second: i64) -> Call {
-    let started = at_second(second);
     Call {
-        id: CallId::new(),
-        workspace_id: workspace,
-        source: Source::api(),
-        external_id: None,
-        direction: Direction::Inbound,
-        status: CallStatus::Ringing,
         from_number: Some("+49301234567".to_owned()),
         from_name: Some("Anna Schmidt".to_owned()),
         to_number: Some("+4940555000".to_owned()),
-        to_name: None,
-        user_id: None,
-        agent_id: None,
-        lead_id: None,
-        phone_number_id: None,
-        parent_call_id: None,
-        started_at: started,
-        answered_at: None,
-        ended_at: None,
-        end_reason: None,
-        sip_call_id: None,
-        disposition: None,
-        notes: None,
-        tags: Vec::new(),
-        blocked: false,
-        has_recording: false,
-        quality: None,
-        cost: None,
-        raw: Vec::new(),
-        created_at: started,
-        updated_at: started,
+        ..Call::started(
+            workspace,
+            Source::api(),
+            Direction::Inbound,
+            CallStatus::Ringing,
+            at_second(second),
+        )
     }
 }
 

@@ -327,40 +327,19 @@ pub async fn create_outbound_call(
     }
     let user = input.user_id.unwrap_or(principal.user.id);
     check_user(&state, workspace, user).await?;
-    let at = now();
     let from_number =
         text("from_number", input.from_number, 64)?.map(|raw| stored_number(&raw, region.as_ref()));
+    let source = input.source.unwrap_or_else(Source::api);
     let call = Call {
-        id: CallId::new(),
-        workspace_id: workspace,
-        source: input.source.unwrap_or_else(Source::api),
         external_id: text("external_id", input.external_id, 200)?,
-        direction: Direction::Outbound,
-        status: CallStatus::Initiated,
         from_number,
-        from_name: None,
         to_number: Some(to_number.as_str().to_owned()),
-        to_name: None,
         user_id: Some(user),
         agent_id: input.agent_id,
         lead_id: input.lead_id,
         phone_number_id: input.phone_number_id,
-        parent_call_id: None,
-        started_at: at,
-        answered_at: None,
-        ended_at: None,
-        end_reason: None,
-        sip_call_id: None,
-        disposition: None,
         notes: text("notes", input.notes, 10_000)?,
-        tags: Vec::new(),
-        blocked: false,
-        has_recording: false,
-        quality: None,
-        cost: None,
-        raw: Vec::new(),
-        created_at: at,
-        updated_at: at,
+        ..Call::started(workspace, source, Direction::Outbound, CallStatus::Initiated, now())
     };
     let events = initial_timeline(&call, &actor(&principal));
     log(&state, call, &print, &events).await
