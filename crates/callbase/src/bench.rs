@@ -209,7 +209,7 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let shutdown = CancellationToken::new();
-    let state = AppState::new(Arc::new(store.clone()), settings);
+    let state = AppState::new(Arc::new(store.clone()), settings).map_err(|e| e.to_string())?;
     let server = tokio::spawn(callbase_server::serve(listener, state, shutdown.clone()));
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use callbase_server::{Secret, Settings};
+use callbase_server::{RecordingStorage, Secret, Settings, Transcription};
 use clap::{Args, ValueEnum};
 
 use crate::parse;
@@ -85,6 +85,46 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLBASE_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1,
         default_missing_value = "true", value_parser = parse::boolean)]
     pub trust_forwarded_for: Option<bool>,
+    /// Largest recording accepted by upload or fetch, e.g. 100MiB [default: 100MiB].
+    #[arg(long, env = "CALLBASE_RECORDING_MAX_SIZE", value_name = "SIZE", value_parser = parse::byte_size)]
+    pub recording_max_size: Option<usize>,
+    /// Directory for recordings on the local filesystem [default: DATA_DIR/recordings].
+    #[arg(long, env = "CALLBASE_RECORDINGS_DIR", value_name = "DIR")]
+    pub recordings_dir: Option<PathBuf>,
+    /// Keep recordings in this S3 bucket instead of the filesystem.
+    #[arg(long, env = "CALLBASE_S3_BUCKET", value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// S3-compatible endpoint (MinIO, Ceph, …) [default: AWS].
+    #[arg(long, env = "CALLBASE_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region [default: us-east-1].
+    #[arg(long, env = "CALLBASE_S3_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+    #[arg(long, env = "CALLBASE_S3_ACCESS_KEY_ID", value_name = "ID")]
+    pub s3_access_key_id: Option<String>,
+    #[arg(
+        long,
+        env = "CALLBASE_S3_SECRET_ACCESS_KEY",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<String>,
+    /// Prefix for every object key in the bucket [default: none].
+    #[arg(long, env = "CALLBASE_S3_PREFIX", value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+    /// OpenAI-compatible speech-to-text service (base URL; POST /v1/audio/transcriptions).
+    #[arg(long, env = "CALLBASE_TRANSCRIPTION_URL", value_name = "URL", value_parser = parse::public_url)]
+    pub transcription_url: Option<String>,
+    #[arg(
+        long,
+        env = "CALLBASE_TRANSCRIPTION_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub transcription_api_key: Option<String>,
+    /// Model name sent to the transcription service [default: whisper-1].
+    #[arg(long, env = "CALLBASE_TRANSCRIPTION_MODEL", value_name = "MODEL")]
+    pub transcription_model: Option<String>,
 }
 
 /// The TOML file's values as text, so they go through the same parsers as flags.
@@ -112,6 +152,17 @@ const KNOWN_KEYS: &[&str] = &[
     "request_timeout",
     "shutdown_grace",
     "trust_forwarded_for",
+    "recording_max_size",
+    "recordings_dir",
+    "s3_bucket",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_prefix",
+    "transcription_url",
+    "transcription_api_key",
+    "transcription_model",
 ];
 
 impl FileValues {
@@ -237,5 +288,68 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileValues) -> Result<(Settings, L
     set!(request_timeout, parse::duration);
     set!(shutdown_grace, parse::duration);
     set!(trust_forwarded_for, parse::boolean);
+    if let Some(size) =
+        file.pick("recording_max_size", args.recording_max_size, parse::byte_size)?
+    {
+        s.recording_max_bytes = size as u64;
+    }
+    s.recording_storage = recording_storage(args, file, &s.data_dir)?;
+    s.transcription = transcription(args, file)?;
     Ok((s, logging))
+}
+
+fn text(raw: &str) -> Result<String, String> {
+    Ok(raw.trim().to_owned())
+}
+
+/// The filesystem under the data directory unless a bucket is named.
+fn recording_storage(
+    args: &ServeArgs,
+    file: &FileValues,
+    data_dir: &Path,
+) -> Result<RecordingStorage, String> {
+    let Some(bucket) = file.pick("s3_bucket", args.s3_bucket.clone(), text)? else {
+        let dir =
+            file.pick("recordings_dir", args.recordings_dir.clone(), |raw| Ok(PathBuf::from(raw)))?;
+        return Ok(RecordingStorage::Filesystem(
+            dir.unwrap_or_else(|| data_dir.join("recordings")),
+        ));
+    };
+    let required = |key: &str, value: Option<String>| {
+        value.ok_or_else(|| format!("setting `{key}` is required with `s3_bucket`"))
+    };
+    let endpoint = file.pick("s3_endpoint", args.s3_endpoint.clone(), parse::public_url)?;
+    Ok(RecordingStorage::S3(callbase_media::storage::S3Config {
+        bucket,
+        endpoint,
+        region: file
+            .pick("s3_region", args.s3_region.clone(), text)?
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        access_key_id: required(
+            "s3_access_key_id",
+            file.pick("s3_access_key_id", args.s3_access_key_id.clone(), text)?,
+        )?,
+        secret_access_key: required(
+            "s3_secret_access_key",
+            file.pick("s3_secret_access_key", args.s3_secret_access_key.clone(), text)?,
+        )?,
+        prefix: file.pick("s3_prefix", args.s3_prefix.clone(), text)?.unwrap_or_default(),
+    }))
+}
+
+fn transcription(args: &ServeArgs, file: &FileValues) -> Result<Option<Transcription>, String> {
+    let Some(url) =
+        file.pick("transcription_url", args.transcription_url.clone(), parse::public_url)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Transcription {
+        url,
+        api_key: file
+            .pick("transcription_api_key", args.transcription_api_key.clone(), text)?
+            .map(Secret::new),
+        model: file
+            .pick("transcription_model", args.transcription_model.clone(), text)?
+            .unwrap_or_else(|| "whisper-1".to_owned()),
+    }))
 }

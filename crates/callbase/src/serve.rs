@@ -72,7 +72,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    let state = AppState::new(Arc::new(store.clone()), settings);
+    let state = AppState::new(Arc::new(store.clone()), settings)
+        .map_err(|e| format!("recording storage: {e}"))?;
     callbase_server::serve(listener, state, shutdown)
         .await
         .map_err(|e| format!("server failed: {e}"))?;

@@ -91,8 +91,14 @@ impl Server {
     }
 }
 
-async fn login(url: &str, email: &str, password: &str) -> reqwest::Response {
+/// An HTTP client (TLS through *ring*, as the binary uses it).
+fn client() -> reqwest::Client {
+    callbase_server::install_tls_provider();
     reqwest::Client::new()
+}
+
+async fn login(url: &str, email: &str, password: &str) -> reqwest::Response {
+    client()
         .post(format!("{url}/api/v1/auth/login"))
         .json(&json!({ "email": email, "password": password }))
         .send()
@@ -101,12 +107,8 @@ async fn login(url: &str, email: &str, password: &str) -> reqwest::Response {
 }
 
 async fn get_json(url: &str, path: &str, token: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{url}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
+    let response =
+        client().get(format!("{url}{path}")).bearer_auth(token).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -146,7 +148,7 @@ async fn first_start_then_restart(backend: Backend) {
         "{:?}",
         server.banner
     );
-    let ready = reqwest::get(format!("{}/readyz", server.url)).await.expect("readyz");
+    let ready = client().get(format!("{}/readyz", server.url)).send().await.expect("readyz");
     assert_eq!(ready.status().as_u16(), 200);
     let reply = login(&server.url, "admin@example.com", &password).await;
     assert_eq!(reply.status().as_u16(), 200);

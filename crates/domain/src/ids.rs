@@ -100,6 +100,10 @@ typed_id!(
     /// One do-not-call entry.
     BlockId
 );
+typed_id!(
+    /// One recording of a call.
+    RecordingId
+);
 
 #[cfg(test)]
 mod tests {

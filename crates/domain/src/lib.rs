@@ -5,6 +5,7 @@ pub mod call;
 mod email;
 mod ids;
 mod phone;
+pub mod recording;
 mod role;
 mod text;
 mod time;
@@ -13,8 +14,13 @@ mod workspace;
 pub use blocklist::{BlockPattern, PrefixError, is_blocked};
 pub use call::*;
 pub use email::{Email, EmailError};
-pub use ids::{AuditId, BlockId, CallEventId, CallId, IdError, TokenId, UserId, WorkspaceId};
+pub use ids::{
+    AuditId, BlockId, CallEventId, CallId, IdError, RecordingId, TokenId, UserId, WorkspaceId,
+};
 pub use phone::{E164, PhoneError};
+pub use recording::{
+    MediaFacts, Recording, RecordingStatus, SegmentError, Transcript, TranscriptSegment,
+};
 pub use role::{Role, RoleError, UserStatus};
 pub use text::{DisplayName, TextError};
 pub use time::{Timestamp, from_micros, now, to_micros};

@@ -136,15 +136,25 @@ pub async fn serve(
     result
 }
 
-/// Periodic upkeep: metrics buffers and idle rate-limit keys.
+/// Periodic upkeep: metrics buffers and idle rate-limit keys every ten seconds, recording
+/// retention every hour (the first pass a minute after start).
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut retention = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(60),
+        Duration::from_secs(3600),
+    );
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {
                 state.metrics.run_upkeep();
                 state.limiters.forget_idle();
+            }
+            _ = retention.tick() => {
+                if let Err(err) = crate::http::recordings::retention::run_once(&state).await {
+                    tracing::warn!(error = %err, "recording retention pass failed");
+                }
             }
         }
     }

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "Who changed what, when, from where"),
         (name = "calls", description = "Calls: logging, lifecycle, timeline, history, export, statistics"),
         (name = "blocklist", description = "The do-not-call list"),
+        (name = "recordings", description = "Recordings: upload, media facts, streaming, share links, transcripts and search"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

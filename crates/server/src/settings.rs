@@ -35,6 +35,24 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+/// Where recording bytes are kept (REC-5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingStorage {
+    /// Files under this directory (default: `<data_dir>/recordings`).
+    Filesystem(PathBuf),
+    /// An S3-compatible bucket.
+    S3(callbase_media::storage::S3Config),
+}
+
+/// An OpenAI-compatible speech-to-text endpoint (`POST {url}/v1/audio/transcriptions`).
+#[derive(Debug, Clone)]
+pub struct Transcription {
+    /// Base URL, e.g. `http://127.0.0.1:9000` for a self-hosted whisper server.
+    pub url: String,
+    pub api_key: Option<Secret>,
+    pub model: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
@@ -56,6 +74,11 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Largest recording accepted by upload or fetch (413 beyond it).
+    pub recording_max_bytes: u64,
+    pub recording_storage: RecordingStorage,
+    /// Automatic transcription; `None` turns it off.
+    pub transcription: Option<Transcription>,
 }
 
 impl Settings {
@@ -63,6 +86,7 @@ impl Settings {
     /// the command line's configuration.
     #[must_use]
     pub fn with_database(database_url: String, data_dir: PathBuf) -> Self {
+        let recordings = data_dir.join("recordings");
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
@@ -80,6 +104,9 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             trust_forwarded_for: false,
+            recording_max_bytes: 100 * 1024 * 1024,
+            recording_storage: RecordingStorage::Filesystem(recordings),
+            transcription: None,
         }
     }
 }

@@ -5,6 +5,7 @@ mod calls;
 mod error;
 mod model;
 mod page;
+mod recordings;
 mod sql;
 pub mod testing;
 
@@ -12,12 +13,14 @@ pub use calls::*;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use page::{Page, PageRequest, SortOrder};
+pub use recordings::*;
 pub use sql::{Backend, SqlStore, SqliteTuning};
 
 use async_trait::async_trait;
 use callbase_domain::call::{Call, CallCommand, CallEvent, Counters, RollupKey};
+use callbase_domain::recording::{Recording, Transcript};
 use callbase_domain::{
-    BlockId, CallId, E164, Email, Role, Timestamp, TokenId, UserId, WorkspaceId,
+    BlockId, CallId, E164, Email, RecordingId, Role, Timestamp, TokenId, UserId, WorkspaceId,
 };
 
 /// Everything the server needs from a database.
@@ -28,6 +31,7 @@ pub trait Store:
     + AuditStore
     + CallStore
     + BlocklistStore
+    + RecordingStore
     + Admin
     + Send
     + Sync
@@ -40,6 +44,7 @@ impl<T> Store for T where
         + AuditStore
         + CallStore
         + BlocklistStore
+        + RecordingStore
         + Admin
         + Send
         + Sync
@@ -248,6 +253,78 @@ pub trait BlocklistStore {
         number: &E164,
         at: Timestamp,
     ) -> StoreResult<Vec<BlockEntry>>;
+}
+
+/// Recordings (their facts; the bytes live in a storage backend) and transcripts (REC).
+#[async_trait]
+pub trait RecordingStore {
+    /// Stores the recording, and when it has media marks the call recorded and gives it the
+    /// recording's length if it has none. `None` when the call is not in the workspace.
+    async fn create_recording(
+        &self,
+        recording: &Recording,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Recording>>;
+    async fn recording(
+        &self,
+        workspace: WorkspaceId,
+        id: RecordingId,
+    ) -> StoreResult<Option<Recording>>;
+    async fn list_recordings(
+        &self,
+        workspace: WorkspaceId,
+        filter: &RecordingFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Recording>>;
+    /// `audit` is `None` for changes the system makes on its own (a finished fetch).
+    async fn update_recording(
+        &self,
+        workspace: WorkspaceId,
+        id: RecordingId,
+        change: &RecordingChange,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<Option<Recording>>;
+    /// Deletes the row (and its transcript) and returns it, so the caller can remove the
+    /// bytes; the call stays marked recorded only while it has other recordings.
+    async fn delete_recording(
+        &self,
+        workspace: WorkspaceId,
+        id: RecordingId,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Recording>>;
+    /// Recordings created before `before`, oldest first, for retention.
+    async fn recordings_created_before(
+        &self,
+        workspace: WorkspaceId,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>>;
+    /// Workspaces that keep recordings a limited number of days.
+    async fn retention_policies(&self) -> StoreResult<Vec<(WorkspaceId, u32)>>;
+
+    /// Replaces the recording's transcript. `None` when the recording is not there.
+    async fn put_transcript(
+        &self,
+        workspace: WorkspaceId,
+        transcript: &Transcript,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<Option<Transcript>>;
+    async fn transcript(
+        &self,
+        workspace: WorkspaceId,
+        recording: RecordingId,
+    ) -> StoreResult<Option<Transcript>>;
+    /// Segments whose text matches every word of `q`, newest recording first.
+    async fn search_transcripts(
+        &self,
+        workspace: WorkspaceId,
+        q: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<TranscriptHit>>;
+
+    /// The key stored under `name`, storing `generated` first when there is none yet, so
+    /// every instance of the server ends up with the same one.
+    async fn server_key(&self, name: &str, generated: &[u8]) -> StoreResult<Vec<u8>>;
 }
 
 /// Schema and liveness, for `migrate` and `/readyz`.

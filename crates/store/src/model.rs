@@ -51,6 +51,8 @@ pub struct Workspace {
     pub name: DisplayName,
     pub time_zone: TimeZoneName,
     pub region: Option<RegionCode>,
+    /// Recordings older than this many days are deleted by the retention worker (REC-7).
+    pub recording_retention_days: Option<u32>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -70,6 +72,8 @@ pub struct WorkspacePatch {
     pub time_zone: Option<TimeZoneName>,
     /// `Some(None)` clears the region.
     pub region: Option<Option<RegionCode>>,
+    /// `Some(None)` keeps recordings forever.
+    pub recording_retention_days: Option<Option<u32>>,
     pub at: Option<Timestamp>,
 }
 

@@ -48,6 +48,9 @@ pub struct Call {
     /// The remote number was on the do-not-call list when the call was logged.
     pub blocked: bool,
     pub has_recording: bool,
+    /// The length of its longest recording, in seconds; the call's duration when it has no
+    /// talk time of its own (a voicemail, a call logged without times).
+    pub recorded_seconds: Option<i64>,
     pub quality: Option<serde_json::Value>,
     pub cost: Option<Cost>,
     /// The provider's original payloads, oldest first.
@@ -93,6 +96,7 @@ impl Call {
             tags: Vec::new(),
             blocked: false,
             has_recording: false,
+            recorded_seconds: None,
             quality: None,
             cost: None,
             raw: Vec::new(),
@@ -127,6 +131,12 @@ impl Call {
     #[must_use]
     pub fn talk_seconds(&self) -> Option<i64> {
         talk_seconds(self.answered_at, self.ended_at)
+    }
+
+    /// Talk time, else the recording's length, else 0: what duration filters sort on.
+    #[must_use]
+    pub fn duration_seconds(&self) -> i64 {
+        self.talk_seconds().or(self.recorded_seconds).unwrap_or(0)
     }
 }
 

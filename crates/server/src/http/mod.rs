@@ -7,6 +7,7 @@ pub mod calls;
 pub mod docs;
 pub mod members;
 pub mod pagination;
+pub mod recordings;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;
@@ -26,4 +27,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(calls::router())
         .merge(blocklist::router())
+        .merge(recordings::router())
 }

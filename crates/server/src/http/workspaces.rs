@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use callbase_domain::{DisplayName, RegionCode, Role, TimeZoneName, WorkspaceId, now};
 use callbase_store::{
-    Membership, NewWorkspace, TokenKind, Workspace, WorkspaceFilter, WorkspacePatch,
+    Membership, NewWorkspace, RecordingFilter, TokenKind, Workspace, WorkspaceFilter,
+    WorkspacePatch,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,6 +16,7 @@ use super::pagination::{ListParams, PageOut};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Path, Query};
+use crate::http::recordings::manage;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,6 +34,8 @@ pub struct WorkspaceOut {
     pub time_zone: TimeZoneName,
     /// Default country for phone numbers written without `+`.
     pub region: Option<RegionCode>,
+    /// Recordings older than this many days are deleted; `null` keeps them forever.
+    pub recording_retention_days: Option<u32>,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
 }
@@ -43,6 +47,7 @@ impl From<Workspace> for WorkspaceOut {
             name: workspace.name,
             time_zone: workspace.time_zone,
             region: workspace.region,
+            recording_retention_days: workspace.recording_retention_days,
             created_at: workspace.created_at,
             updated_at: workspace.updated_at,
         }
@@ -81,6 +86,10 @@ pub struct WorkspacePatchIn {
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<RegionCode>)]
     pub region: Option<Option<RegionCode>>,
+    /// 1 – 36,500 days; `null` keeps recordings forever.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -185,11 +194,21 @@ pub async fn update_workspace(
         "name": input.name,
         "time_zone": input.time_zone,
         "region": input.region,
+        "recording_retention_days": input.recording_retention_days,
     });
+    if let Some(Some(days)) = input.recording_retention_days
+        && !(1..=36_500).contains(&days)
+    {
+        return Err(ApiError::invalid_field(
+            "recording_retention_days",
+            "must be between 1 and 36500 days, or null to keep recordings forever",
+        ));
+    }
     let patch = WorkspacePatch {
         name: input.name,
         time_zone: input.time_zone,
         region: input.region,
+        recording_retention_days: input.recording_retention_days,
         at: Some(now()),
     };
     let workspace =
@@ -213,7 +232,9 @@ pub async fn delete_workspace(
         return Err(ApiError::forbidden("only an owner can delete a workspace"));
     }
     let audit = principal.audit_in(Some(id), "workspace.delete", "workspace", id);
+    let keys = manage::stored_keys(&state, id, &RecordingFilter::default()).await?;
     if state.store.delete_workspace(id, &audit).await? {
+        manage::remove_keys(&state, keys).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_found())

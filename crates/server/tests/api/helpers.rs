@@ -34,6 +34,10 @@ pub(crate) use both_databases;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where this server keeps its files.
+    pub data_dir: std::path::PathBuf,
+    /// The settings it runs with.
+    pub settings: Settings,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
@@ -45,8 +49,12 @@ pub struct TestApp {
 }
 
 /// Settings for tests: limits off unless a test turns them on.
+/// Each server gets its own data directory (recordings, uploads in progress), removed by
+/// `scripts/test` before the next run.
 pub fn test_settings() -> Settings {
-    let mut settings = Settings::with_database(String::new(), std::env::temp_dir());
+    let data_dir =
+        std::env::temp_dir().join("callbase-tests").join(uuid::Uuid::now_v7().to_string());
+    let mut settings = Settings::with_database(String::new(), data_dir);
     settings.admin_password = Some(callbase_server::Secret::new(ADMIN_PASSWORD.to_owned()));
     settings.rate_limit_ip = None;
     settings.rate_limit_token = None;
@@ -59,6 +67,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    callbase_server::install_tls_provider();
     let store = fresh_store(backend).await.expect("a fresh database (is PostgreSQL running?)");
     let mut settings = test_settings();
     configure(&mut settings);
@@ -67,11 +76,15 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let addr = listener.local_addr().expect("address");
     let shutdown = CancellationToken::new();
     let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(store.clone(), settings);
+    let data_dir = settings.data_dir.clone();
+    let kept = settings.clone();
+    let state = AppState::new(store.clone(), settings).expect("recording storage");
     let server = tokio::spawn(callbase_server::serve(listener, state, shutdown.clone()));
     let client = reqwest::Client::builder().build().expect("client");
     let mut app = TestApp {
         addr,
+        data_dir,
+        settings: kept,
         client,
         store,
         backend,
@@ -146,6 +159,20 @@ impl Call {
         self
     }
 
+    /// Sends and keeps the body as bytes (media).
+    pub async fn send_bytes(self) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.builder.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body").to_vec();
+        (status, headers, bytes)
+    }
+
+    pub fn multipart(mut self, form: reqwest::multipart::Form) -> Self {
+        self.builder = self.builder.multipart(form);
+        self
+    }
+
     pub async fn send(self) -> Reply {
         let response = self.builder.send().await.expect("request sent");
         let status = response.status();
@@ -175,6 +202,10 @@ impl TestApp {
 
     pub fn patch(&self, path: &str) -> Call {
         self.call(Method::PATCH, path)
+    }
+
+    pub fn put(&self, path: &str) -> Call {
+        self.call(Method::PUT, path)
     }
 
     pub fn delete(&self, path: &str) -> Call {
@@ -248,4 +279,31 @@ impl TestApp {
             body["secret"].as_str().expect("secret").to_owned(),
         )
     }
+}
+
+/// A valid 16-bit PCM mono WAV of `millis` milliseconds at 8 kHz: a 440 Hz tone.
+pub fn wav_bytes(millis: u32) -> Vec<u8> {
+    let rate = 8000_u32;
+    let samples = rate * millis / 1000;
+    let data_len = samples * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16_u32.to_le_bytes());
+    wav.extend_from_slice(&1_u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1_u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * 2).to_le_bytes());
+    wav.extend_from_slice(&2_u16.to_le_bytes());
+    wav.extend_from_slice(&16_u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for n in 0..samples {
+        let phase = f64::from(n) * 440.0 * std::f64::consts::TAU / f64::from(rate);
+        #[allow(clippy::cast_possible_truncation)]
+        let sample = (phase.sin() * 8000.0) as i16;
+        wav.extend_from_slice(&sample.to_le_bytes());
+    }
+    wav
 }

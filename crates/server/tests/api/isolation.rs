@@ -21,6 +21,7 @@ struct Other {
     token: String,
     call: String,
     block: String,
+    recording: String,
 }
 
 /// `(method, path, body)`; `{ws}`, `{user}` and `{token}` stand for B's ids.
@@ -53,6 +54,22 @@ const PROBES: &[(Method, &str, Option<&str>)] = &[
     (Method::GET, "/api/v1/blocklist/{block}", None),
     (Method::PATCH, "/api/v1/blocklist/{block}", Some(r#"{"reason":null}"#)),
     (Method::DELETE, "/api/v1/blocklist/{block}", None),
+    (Method::POST, "/api/v1/calls/{call}/recordings", Some("{}")),
+    (Method::POST, "/api/v1/calls/{call}/recordings/start", Some("{}")),
+    (Method::POST, "/api/v1/calls/{call}/recordings/stop", Some("{}")),
+    (Method::GET, "/api/v1/recordings/{rec}", None),
+    (Method::PATCH, "/api/v1/recordings/{rec}", Some(r#"{"notes":"seen"}"#)),
+    (Method::DELETE, "/api/v1/recordings/{rec}", None),
+    (Method::GET, "/api/v1/recordings/{rec}/media", None),
+    (Method::POST, "/api/v1/recordings/{rec}/share", Some("{}")),
+    (Method::POST, "/api/v1/recordings/{rec}/fetch", Some("{}")),
+    (Method::POST, "/api/v1/recordings/{rec}/transcribe", Some("{}")),
+    (Method::GET, "/api/v1/recordings/{rec}/transcript", None),
+    (
+        Method::PUT,
+        "/api/v1/recordings/{rec}/transcript",
+        Some(r#"{"segments":[{"start_ms":0,"end_ms":5,"text":"overwritten"}]}"#),
+    ),
 ];
 
 async fn setup(app: &TestApp) -> (String, String, Other) {
@@ -70,7 +87,20 @@ async fn setup(app: &TestApp) -> (String, String, Other) {
     let block =
         in_b(app.post("/api/v1/blocklist")).json(&json!({ "pattern": "+4930999999" })).send();
     let block = block.await.expect(201)["id"].as_str().expect("id").to_owned();
-    let other = Other { workspace: workspace_b, user: bob_id, token: token_b, call, block };
+    let recording = in_b(app.post(&format!("/api/v1/calls/{call}/recordings")))
+        .body("audio/wav", crate::helpers::wav_bytes(500))
+        .send()
+        .await;
+    let recording = recording.expect(201)["id"].as_str().expect("id").to_owned();
+    let transcript =
+        json!({ "segments": [{ "start_ms": 0, "end_ms": 400, "text": "secret plans" }] });
+    in_b(app.put(&format!("/api/v1/recordings/{recording}/transcript")))
+        .json(&transcript)
+        .send()
+        .await
+        .expect(200);
+    let other =
+        Other { workspace: workspace_b, user: bob_id, token: token_b, call, block, recording };
     (alice, workspace_a, other)
 }
 
@@ -81,6 +111,7 @@ fn fill(template: &str, other: &Other) -> String {
         .replace("{token}", &other.token)
         .replace("{call}", &other.call)
         .replace("{block}", &other.block)
+        .replace("{rec}", &other.recording)
 }
 
 async fn probe_all(app: &TestApp, token: &str, other: &Other) {
@@ -118,6 +149,16 @@ async fn assert_untouched(app: &TestApp, other: &Other) {
     assert_eq!(timeline.len(), 1, "nothing was appended");
     let block = app.store.block(workspace, other.block.parse().expect("id")).await.expect("block");
     assert!(block.is_some_and(|b| b.reason.is_none()));
+    let recording_id = other.recording.parse().expect("id");
+    let recording = app.store.recording(workspace, recording_id).await.expect("recording");
+    let recording = recording.expect("B's recording still exists");
+    assert_eq!((recording.notes, recording.media.is_some()), (None, true));
+    let transcript = app.store.transcript(workspace, recording_id).await.expect("transcript");
+    assert_eq!(transcript.expect("kept").segments[0].text, "secret plans");
+    assert_eq!(
+        app.store.call(workspace, call.id).await.expect("call").map(|c| c.has_recording),
+        Some(true)
+    );
 }
 
 async fn session_of_a_cannot_reach_b(app: TestApp) {
@@ -146,10 +187,20 @@ async fn lists_of_a_never_show_b(app: TestApp) {
             "/api/v1/calls?number=4567",
             "/api/v1/calls/export?format=ndjson",
             "/api/v1/blocklist",
+            "/api/v1/recordings",
+            "/api/v1/search?q=secret",
+            "/api/v1/calls?q=secret",
         ] {
             let reply = app.get(path).token(token).send().await;
             assert_eq!(reply.status.as_u16(), 200, "{path}: {}", reply.text);
-            for id in [&other.workspace, &other.user, &other.token, &other.call, &other.block] {
+            for id in [
+                &other.workspace,
+                &other.user,
+                &other.token,
+                &other.call,
+                &other.block,
+                &other.recording,
+            ] {
                 assert!(!reply.text.contains(id.as_str()), "{path} leaked {id}: {}", reply.text);
             }
         }

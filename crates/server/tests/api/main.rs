@@ -10,6 +10,7 @@ mod errors;
 mod isolation;
 mod openapi;
 mod ops;
+mod recordings;
 mod roles;
 mod tokens;
 mod users;

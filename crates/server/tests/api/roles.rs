@@ -39,6 +39,16 @@ const PROBES: &[(Method, &str, Option<&str>, Role)] = &[
     (Method::POST, "/api/v1/calls/{call}/events", Some(r#"{"type":"note"}"#), Role::Agent),
     (Method::POST, "/api/v1/calls/{call}/end", Some("{}"), Role::Agent),
     (Method::POST, "/api/v1/blocklist", Some(r#"{"pattern":"+4930111111"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/{call}/recordings/start", Some("{}"), Role::Agent),
+    (Method::PATCH, "/api/v1/recordings/{rec}", Some(r#"{"notes":"heard"}"#), Role::Agent),
+    (
+        Method::PUT,
+        "/api/v1/recordings/{rec}/transcript",
+        Some(r#"{"segments":[{"start_ms":0,"end_ms":5,"text":"hello"}]}"#),
+        Role::Agent,
+    ),
+    // Not the uploader (the owner uploaded it): admins and owners only.
+    (Method::DELETE, "/api/v1/recordings/{rec}", None, Role::Admin),
     (Method::DELETE, "/api/v1/calls/{call}", None, Role::Admin),
 ];
 
@@ -48,6 +58,7 @@ struct Team {
     tokens: Vec<(Role, String)>,
     target: String,
     call: String,
+    recording: String,
 }
 
 async fn team(app: &TestApp) -> Team {
@@ -68,7 +79,15 @@ async fn team(app: &TestApp) -> Team {
         .send()
         .await;
     let call = call.expect(201)["id"].as_str().expect("id").to_owned();
-    Team { workspace, tokens, target, call }
+    let recording = app
+        .post(&format!("/api/v1/calls/{call}/recordings"))
+        .token(&owner)
+        .header("x-workspace-id", &workspace)
+        .body("audio/wav", crate::helpers::wav_bytes(300))
+        .send()
+        .await;
+    let recording = recording.expect(201)["id"].as_str().expect("id").to_owned();
+    Team { workspace, tokens, target, call, recording }
 }
 
 fn rank(role: Role) -> u8 {
@@ -90,7 +109,8 @@ async fn send(
     let path = path
         .replace("{ws}", &team.workspace)
         .replace("{target}", &team.target)
-        .replace("{call}", &team.call);
+        .replace("{call}", &team.call)
+        .replace("{rec}", &team.recording);
     let mut call =
         app.call(method.clone(), &path).token(token).header("x-workspace-id", &team.workspace);
     if let Some(body) = body {
@@ -144,6 +164,10 @@ async fn viewer_can_still_read(app: TestApp) {
         "/api/v1/calls/stats".to_owned(),
         "/api/v1/calls/export".to_owned(),
         "/api/v1/blocklist".to_owned(),
+        "/api/v1/recordings".to_owned(),
+        format!("/api/v1/recordings/{}", team.recording),
+        format!("/api/v1/recordings/{}/media", team.recording),
+        "/api/v1/search?q=hello".to_owned(),
     ] {
         let reply = app.get(&path).token(viewer).header("x-workspace-id", &team.workspace).send();
         let reply = reply.await;

@@ -59,29 +59,46 @@ impl SqlStore {
             });
         }
         if let Some(q) = &filter.q {
+            // Names and notes, or one transcript segment, hold every word.
             sets.push(match self.pools {
-                // The FTS table is keyed by the calls' rowids (all workspaces: the outer
-                // query keeps to one).
+                // The calls' FTS table is keyed by their rowids, the transcripts' by segment
+                // (all workspaces for the names: the outer query keeps to one).
                 Pools::Sqlite { .. } => {
-                    let words = || vec![Arg::Text(fts5_query(q))];
+                    let words = || Arg::Text(fts5_query(q));
                     IdSet {
-                        sql: "SELECT rowid AS k FROM calls_fts WHERE calls_fts MATCH ?".to_owned(),
-                        args: words(),
-                        key: "c.rowid",
-                        check: "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)"
+                        sql: "SELECT n.id AS k FROM calls_fts JOIN calls n \
+                              ON n.rowid = calls_fts.rowid WHERE calls_fts MATCH ? \
+                              UNION SELECT s.call_id FROM transcript_fts JOIN \
+                              transcript_segments s ON s.id = transcript_fts.rowid \
+                              WHERE transcript_fts MATCH ? AND s.workspace_id = ?"
                             .to_owned(),
-                        check_args: words(),
+                        args: vec![words(), words(), ws()],
+                        key: "c.id",
+                        check: "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?) \
+                                OR c.id IN (SELECT s.call_id FROM transcript_fts JOIN \
+                                transcript_segments s ON s.id = transcript_fts.rowid \
+                                WHERE transcript_fts MATCH ? AND s.workspace_id = ?)"
+                            .to_owned(),
+                        check_args: vec![words(), words(), ws()],
                     }
                 }
-                Pools::Postgres(_) => IdSet {
-                    sql: "SELECT id AS k FROM calls WHERE workspace_id = ? \
-                          AND search @@ plainto_tsquery('simple', ?)"
-                        .to_owned(),
-                    args: vec![ws(), Arg::Text(q.clone())],
-                    key: "c.id",
-                    check: "c.search @@ plainto_tsquery('simple', ?)".to_owned(),
-                    check_args: vec![Arg::Text(q.clone())],
-                },
+                Pools::Postgres(_) => {
+                    let words = || Arg::Text(q.clone());
+                    IdSet {
+                        sql: "SELECT id AS k FROM calls WHERE workspace_id = ? \
+                              AND search @@ plainto_tsquery('simple', ?) \
+                              UNION SELECT call_id FROM transcript_segments \
+                              WHERE workspace_id = ? AND search @@ plainto_tsquery('simple', ?)"
+                            .to_owned(),
+                        args: vec![ws(), words(), ws(), words()],
+                        key: "c.id",
+                        check: "c.search @@ plainto_tsquery('simple', ?) OR EXISTS (SELECT 1 \
+                                FROM transcript_segments s WHERE s.workspace_id = ? \
+                                AND s.call_id = c.id AND s.search @@ plainto_tsquery('simple', ?))"
+                            .to_owned(),
+                        check_args: vec![words(), ws(), words()],
+                    }
+                }
             });
         }
         sets
@@ -156,7 +173,7 @@ fn add_conditions(select: &mut Select, filter: &CallFilter) {
 }
 /// Words as an FTS5 query that matches rows containing all of them: each word is quoted,
 /// so no user input is read as FTS5 syntax.
-fn fts5_query(q: &str) -> String {
+pub(crate) fn fts5_query(q: &str) -> String {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())

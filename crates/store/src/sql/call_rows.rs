@@ -10,23 +10,23 @@ use uuid::Uuid;
 
 use crate::{StoreError, StoreResult};
 
-/// Every column, in the order `bind_call!` binds them (`$1` … `$36`).
+/// Every column, in the order `bind_call!` binds them (`$1` … `$37`).
 pub(crate) const CALL_COLUMNS: &str = "c.id, c.workspace_id, c.source, c.external_id, \
      c.direction, c.status, c.from_number, c.from_name, c.to_number, c.to_name, \
      c.remote_number, c.from_rev, c.to_rev, c.user_id, c.agent_id, c.lead_id, \
      c.phone_number_id, c.parent_call_id, c.started_at, c.answered_at, c.ended_at, \
      c.ring_seconds, c.talk_seconds, c.duration, c.end_reason, c.sip_call_id, c.disposition, \
-     c.notes, c.tags, c.blocked, c.has_recording, c.quality, c.cost, c.raw, c.created_at, \
+     c.notes, c.tags, c.blocked, c.has_recording, c.recorded_seconds, c.quality, c.cost, c.raw, c.created_at, \
      c.updated_at";
 
 pub(crate) const INSERT_CALL: &str = "INSERT INTO calls (id, workspace_id, source, external_id, \
      direction, status, from_number, from_name, to_number, to_name, remote_number, from_rev, \
      to_rev, user_id, agent_id, lead_id, phone_number_id, parent_call_id, started_at, \
      answered_at, ended_at, ring_seconds, talk_seconds, duration, end_reason, sip_call_id, \
-     disposition, notes, tags, blocked, has_recording, quality, cost, raw, created_at, \
-     updated_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-     $35, $36, $37)";
+     disposition, notes, tags, blocked, has_recording, recorded_seconds, quality, cost, raw, \
+     created_at, updated_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+     $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
+     $30, $31, $32, $33, $34, $35, $36, $37, $38)";
 
 /// Rewrites every column but the id, workspace and creation time, bound as for the insert.
 pub(crate) const UPDATE_CALL: &str = "UPDATE calls SET source = $3, external_id = $4, \
@@ -36,8 +36,8 @@ pub(crate) const UPDATE_CALL: &str = "UPDATE calls SET source = $3, external_id 
      started_at = $19, answered_at = $20, ended_at = $21, ring_seconds = $22, \
      talk_seconds = $23, duration = $24, end_reason = $25, sip_call_id = $26, \
      disposition = $27, notes = $28, tags = $29, blocked = $30, has_recording = $31, \
-     quality = $32, cost = $33, raw = $34, updated_at = $36 \
-     WHERE id = $1 AND workspace_id = $2 AND created_at = $35";
+     recorded_seconds = $32, quality = $33, cost = $34, raw = $35, updated_at = $37 \
+     WHERE id = $1 AND workspace_id = $2 AND created_at = $36";
 
 /// Binds `$call` (a `&Call`) to `$query` in `CALL_COLUMNS` order, with the derived columns.
 macro_rules! bind_call {
@@ -68,7 +68,7 @@ macro_rules! bind_call {
             .bind(call.ended_at.map(callbase_domain::to_micros))
             .bind(call.ring_seconds())
             .bind(talk)
-            .bind(talk.unwrap_or(0))
+            .bind(call.duration_seconds())
             .bind(call.end_reason.as_deref())
             .bind(call.sip_call_id.as_deref())
             .bind(call.disposition.as_deref())
@@ -76,6 +76,7 @@ macro_rules! bind_call {
             .bind(sqlx::types::Json(&call.tags))
             .bind(call.blocked)
             .bind(call.has_recording)
+            .bind(call.recorded_seconds)
             .bind(call.quality.as_ref().map(sqlx::types::Json))
             .bind(call.cost.as_ref().map(sqlx::types::Json))
             .bind(sqlx::types::Json(&call.raw))
@@ -112,6 +113,7 @@ pub(crate) struct CallRow {
     tags: Json<Vec<String>>,
     blocked: bool,
     has_recording: bool,
+    recorded_seconds: Option<i64>,
     quality: Option<Json<Value>>,
     cost: Option<Json<Cost>>,
     raw: Json<Vec<Value>>,
@@ -156,6 +158,7 @@ impl TryFrom<CallRow> for Call {
             tags: row.tags.0,
             blocked: row.blocked,
             has_recording: row.has_recording,
+            recorded_seconds: row.recorded_seconds,
             quality: row.quality.map(|json| json.0),
             cost: row.cost.map(|json| json.0),
             raw: row.raw.0,

@@ -10,7 +10,7 @@ use super::rollups::{apply_rollups, fold_contributions, workspace_time_zone};
 use super::{Pools, SqlStore, write};
 use crate::{StoreError, StoreResult};
 
-/// Rows per INSERT statement (36 parameters a call stay under SQLite's 32,766).
+/// Rows per INSERT statement (37 parameters a call stay under SQLite's 32,766).
 const CALLS_PER_STATEMENT: usize = 100;
 pub(crate) const EVENTS_PER_STATEMENT: usize = 500;
 
@@ -18,8 +18,8 @@ const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, ext
      direction, status, from_number, from_name, to_number, to_name, remote_number, from_rev, \
      to_rev, user_id, agent_id, lead_id, phone_number_id, parent_call_id, started_at, \
      answered_at, ended_at, ring_seconds, talk_seconds, duration, end_reason, sip_call_id, \
-     disposition, notes, tags, blocked, has_recording, quality, cost, raw, created_at, \
-     updated_at) VALUES ";
+     disposition, notes, tags, blocked, has_recording, recorded_seconds, quality, cost, raw, \
+     created_at, updated_at) VALUES ";
 
 /// `head` followed by `rows` groups of `columns` placeholders: `$n` for PostgreSQL, `?` for
 /// SQLite, where sqlx looks every named parameter up among all of them (quadratic in their
@@ -85,7 +85,7 @@ impl SqlStore {
             let mut tx = pool.begin().await?;
             let tz = workspace_time_zone!(tx, workspace)?;
             for chunk in calls.chunks(CALLS_PER_STATEMENT) {
-                let sql = multi_row_sql(CALL_INSERT_HEAD, 36, chunk.len(), numbered);
+                let sql = multi_row_sql(CALL_INSERT_HEAD, 37, chunk.len(), numbered);
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for call in chunk {
                     query = bind_call!(query, call);

@@ -11,10 +11,12 @@ mod calls;
 mod group_commit;
 mod import;
 mod indexes;
+mod recordings;
 mod rollups;
 mod rows;
 mod select;
 mod tokens;
+mod transcripts;
 mod users;
 mod workspaces;
 

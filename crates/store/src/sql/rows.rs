@@ -52,7 +52,7 @@ pub(crate) struct CredentialsRow {
 }
 
 pub(crate) const WORKSPACE_COLUMNS: &str =
-    "w.id, w.name, w.time_zone, w.region, w.created_at, w.updated_at";
+    "w.id, w.name, w.time_zone, w.region, w.recording_retention_days, w.created_at, w.updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct WorkspaceRow {
@@ -60,6 +60,7 @@ pub(crate) struct WorkspaceRow {
     name: String,
     time_zone: String,
     region: Option<String>,
+    recording_retention_days: Option<i32>,
     created_at: i64,
     updated_at: i64,
 }
@@ -81,6 +82,13 @@ impl TryFrom<WorkspaceRow> for Workspace {
             time_zone: TimeZoneName::parse(&row.time_zone)
                 .map_err(|e| StoreError::corrupt("workspaces.time_zone", e))?,
             region,
+            recording_retention_days: row
+                .recording_retention_days
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|e| {
+                StoreError::corrupt("workspaces.recording_retention_days", e)
+            })?,
             created_at: from_micros(row.created_at),
             updated_at: from_micros(row.updated_at),
         })

@@ -133,7 +133,9 @@ impl WorkspaceStore for SqlStore {
             let changed = sqlx::query(
                 "UPDATE workspaces SET name = COALESCE($2, name), \
                  time_zone = COALESCE($3, time_zone), \
-                 region = CASE WHEN $4 THEN $5 ELSE region END, updated_at = $6 WHERE id = $1",
+                 region = CASE WHEN $4 THEN $5 ELSE region END, updated_at = $6, \
+                 recording_retention_days = CASE WHEN $7 THEN $8 ELSE recording_retention_days END \
+                 WHERE id = $1",
             )
             .bind(Uuid::from(id))
             .bind(patch.name.as_ref().map(|n| n.as_str()))
@@ -141,6 +143,8 @@ impl WorkspaceStore for SqlStore {
             .bind(set_region)
             .bind(region)
             .bind(at)
+            .bind(patch.recording_retention_days.is_some())
+            .bind(patch.recording_retention_days.flatten().and_then(|d| i32::try_from(d).ok()))
             .execute(&mut *tx)
             .await?
             .rows_affected();

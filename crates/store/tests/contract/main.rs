@@ -14,11 +14,13 @@ mod blocklist;
 mod call_history;
 mod call_rollups;
 mod calls;
+mod recordings;
 
 use blocklist::*;
 use call_history::*;
 use call_rollups::*;
 use calls::*;
+use recordings::*;
 
 /// Runs each contract case once on SQLite and once on PostgreSQL.
 macro_rules! contract {
@@ -54,6 +56,10 @@ contract!(
     blocklist_matches_numbers_and_prefixes,
     imported_calls_count_like_logged_ones,
     common_matches_walk_the_time_index,
+    recordings_follow_their_call,
+    recordings_are_listed_by_filter_and_workspace,
+    transcripts_are_replaced_and_searched,
+    server_keys_are_made_once,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {

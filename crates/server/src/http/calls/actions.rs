@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use callbase_domain::call::{CallCommand, CallStatus, EventType, TransferTarget};
 use callbase_domain::{CallId, E164, Timestamp, UserId, now};
-use callbase_store::{CallPatch, Commanded};
+use callbase_store::{CallPatch, Commanded, RecordingFilter};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -16,6 +16,7 @@ use super::{actor, check_user, not_found, workspace_region};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, JsonOrEmpty, Path};
+use crate::http::recordings::manage;
 use crate::state::AppState;
 
 /// A call with its timeline in time order.
@@ -102,7 +103,10 @@ pub async fn delete_call(
 ) -> ApiResult<StatusCode> {
     let workspace = principal.require_admin()?;
     let audit = principal.audit("call.delete", "call", id);
+    let recordings = RecordingFilter { call_id: Some(id), ..RecordingFilter::default() };
+    let keys = manage::stored_keys(&state, workspace, &recordings).await?;
     if state.store.delete_call(workspace, id, &audit).await? {
+        manage::remove_keys(&state, keys).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_found())

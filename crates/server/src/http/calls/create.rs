@@ -265,6 +265,7 @@ pub async fn create_call(
         tags: tags(input.tags)?,
         blocked: false,
         has_recording: false,
+        recorded_seconds: None,
         quality: input.quality,
         cost: input.cost,
         raw: input.raw.into_iter().collect(),

@@ -32,6 +32,9 @@ pub struct CallOut {
     pub ended_at: Option<Timestamp>,
     pub ring_seconds: Option<i64>,
     pub talk_seconds: Option<i64>,
+    /// Talk time; for a call without any (a voicemail, a call logged without times), the
+    /// length of its longest recording; else 0. What `min_duration` and `sort=duration` use.
+    pub duration_seconds: i64,
     pub end_reason: Option<String>,
     pub sip_call_id: Option<String>,
     pub disposition: Option<String>,
@@ -56,6 +59,7 @@ impl From<Call> for CallOut {
             remote_number: call.remote_number().map(str::to_owned),
             ring_seconds: call.ring_seconds(),
             talk_seconds: call.talk_seconds(),
+            duration_seconds: call.duration_seconds(),
             id: call.id,
             workspace_id: call.workspace_id,
             source: call.source,

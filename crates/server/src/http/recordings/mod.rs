@@ -1,0 +1,121 @@
+//! `/recordings` and `/calls/{id}/recordings`: upload, facts, streaming with ranges, share
+//! links, recordings made elsewhere, transcripts and their search (REC).
+
+mod ingest;
+mod lifecycle;
+mod links;
+pub(crate) mod manage;
+mod media;
+mod range;
+pub mod retention;
+mod transcribe;
+mod transcripts;
+mod upload;
+
+use axum::extract::DefaultBodyLimit;
+use callbase_domain::recording::{Recording, RecordingStatus};
+use callbase_domain::{CallId, RecordingId, Timestamp, UserId};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    // Uploads stream to a file and count bytes against the recording limit themselves.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(upload::upload_recording))
+        .layer(DefaultBodyLimit::disable());
+    OpenApiRouter::new()
+        .merge(uploads)
+        .routes(routes!(manage::list_recordings))
+        .routes(routes!(manage::get_recording, manage::update_recording, manage::delete_recording))
+        .routes(routes!(media::recording_media))
+        .routes(routes!(links::share_recording))
+        .routes(routes!(lifecycle::start_recording))
+        .routes(routes!(lifecycle::stop_recording))
+        .routes(routes!(lifecycle::fetch_recording))
+        .routes(routes!(transcripts::get_transcript, transcripts::put_transcript))
+        .routes(routes!(transcribe::transcribe_recording))
+        .routes(routes!(transcripts::search))
+}
+
+pub(crate) fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::RecordingNotFound, "no such recording")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordingOut {
+    pub id: RecordingId,
+    pub call_id: CallId,
+    pub status: RecordingStatus,
+    /// `wav`, `mp3`, `ogg`, `flac`, `m4a`, `mp4`, `mov` or `webm`: detected from the bytes.
+    pub format: Option<String>,
+    /// As ffprobe names it: `pcm_s16le`, `pcm_mulaw`, `mp3`, `opus`, `aac`, …
+    pub codec: Option<String>,
+    pub duration_ms: Option<i64>,
+    /// Samples per channel, where the container states it exactly.
+    pub sample_count: Option<i64>,
+    pub sample_rate: Option<i32>,
+    pub channels: Option<i32>,
+    /// Bits per second.
+    pub bitrate: Option<i64>,
+    pub size_bytes: Option<i64>,
+    /// Lowercase hex SHA-256 of the bytes (also the media's `ETag`).
+    pub sha256: Option<String>,
+    /// Where the media streams from (with ranges), once stored.
+    pub media_url: Option<String>,
+    /// Where a recording made elsewhere can be fetched from.
+    pub external_url: Option<String>,
+    /// Why recording or fetching failed.
+    pub failure: Option<String>,
+    pub notes: Option<String>,
+    pub uploaded_by: Option<UserId>,
+    pub has_transcript: bool,
+    pub started_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<Recording> for RecordingOut {
+    fn from(recording: Recording) -> Self {
+        let media = recording.media.as_ref();
+        Self {
+            id: recording.id,
+            call_id: recording.call_id,
+            status: recording.status,
+            format: media.map(|m| m.format.clone()),
+            codec: media.map(|m| m.codec.clone()),
+            duration_ms: media.map(|m| m.duration_ms),
+            sample_count: media.and_then(|m| m.sample_count),
+            sample_rate: media.map(|m| m.sample_rate),
+            channels: media.map(|m| m.channels),
+            bitrate: media.map(|m| m.bitrate),
+            size_bytes: media.map(|m| m.size_bytes),
+            sha256: media.map(|m| m.sha256.clone()),
+            media_url: media.map(|_| format!("/api/v1/recordings/{}/media", recording.id)),
+            external_url: recording.external_url,
+            failure: recording.failure,
+            notes: recording.notes,
+            uploaded_by: recording.uploaded_by,
+            has_transcript: recording.has_transcript,
+            started_at: recording.started_at,
+            ended_at: recording.ended_at,
+            created_at: recording.created_at,
+            updated_at: recording.updated_at,
+        }
+    }
+}
+
+/// Notes are free text up to 10,000 characters; blank clears them.
+pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let trimmed = raw.trim();
+    if trimmed.chars().count() > 10_000 {
+        return Err(ApiError::invalid_field("notes", "at most 10000 characters"));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}

@@ -1,0 +1,167 @@
+//! `POST /calls/{id}/recordings`: a raw body or a multipart form, streamed to storage.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use callbase_domain::recording::{Recording, RecordingStatus};
+use callbase_domain::{CallId, RecordingId, now};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::ingest::{Incoming, Received, discard, store_received, too_large};
+use super::{RecordingOut, notes};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::extract::{Json, Path, Query};
+use crate::http::calls;
+use crate::state::AppState;
+
+/// Room a multipart envelope may take beyond the file itself.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    /// Notes to keep with the recording (raw uploads; forms send a `notes` field).
+    pub notes: Option<String>,
+}
+
+/// The multipart form: the file and optional notes.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The audio file (its name and content type are ignored: the bytes decide).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    notes: Option<String>,
+}
+
+/// Uploads a recording of the call: streamed to storage, its format detected from the
+/// bytes and its facts read in-process. 413 beyond the size limit, 415 for formats we do not
+/// take, 422 for broken files; nothing is stored then.
+#[utoipa::path(post, path = "/calls/{id}/recordings", tag = "recordings",
+    params(("id" = CallId, Path), UploadParams),
+    request_body(content(
+        (Vec<u8> = "application/octet-stream"),
+        (UploadForm = "multipart/form-data"),
+    ), description = "The audio file as the raw body, or a form with a `file` field"),
+    responses((status = 201, body = RecordingOut), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upload_recording(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(call_id): Path<CallId>,
+    Query(params): Query<UploadParams>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<RecordingOut>)> {
+    let workspace = principal.require_write()?;
+    state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
+    let limit = state.settings.recording_max_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {
+        return Err(too_large(limit));
+    }
+    let is_form =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+            |v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"),
+        );
+    let (received, form_notes) = if is_form {
+        receive_form(&state, request).await?
+    } else {
+        (receive_raw(&state, request.into_body()).await?, None)
+    };
+    let notes = notes(form_notes.or(params.notes))?;
+
+    let id = RecordingId::new();
+    let media = store_received(&state, id, received).await?;
+    let at = now();
+    let recording = Recording {
+        id,
+        workspace_id: workspace,
+        call_id,
+        uploaded_by: Some(principal.user.id),
+        status: RecordingStatus::Completed,
+        media: Some(media.clone()),
+        external_url: None,
+        failure: None,
+        notes,
+        started_at: None,
+        ended_at: None,
+        has_transcript: false,
+        created_at: at,
+        updated_at: at,
+    };
+    let audit = principal.audit("recording.create", "recording", id);
+    let created = match state.store.create_recording(&recording, &audit).await {
+        Ok(Some(created)) => created,
+        Ok(None) => {
+            discard(&state, &media).await;
+            return Err(calls::not_found());
+        }
+        Err(err) => {
+            discard(&state, &media).await;
+            return Err(err.into());
+        }
+    };
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+async fn receive_raw(state: &AppState, body: Body) -> ApiResult<Received> {
+    let mut incoming = Incoming::start(state).await?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| {
+            ApiError::new(ErrorCode::BadRequest, format!("the upload was interrupted: {err}"))
+        })?;
+        incoming.write(&chunk).await?;
+    }
+    incoming.finish().await
+}
+
+/// The `file` field (or the first field with a file name) and the `notes` field.
+async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received, Option<String>)> {
+    let bad = |err: axum::extract::multipart::MultipartError| {
+        ApiError::new(ErrorCode::BadRequest, format!("the multipart form cannot be read: {err}"))
+    };
+    let mut form = Multipart::from_request(request, state).await.map_err(|rejection| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the multipart form cannot be read: {rejection}"),
+        )
+    })?;
+    let mut received = None;
+    let mut notes = None;
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        let is_file = field.name() == Some("file") || field.file_name().is_some();
+        if is_file && received.is_none() {
+            let mut incoming = Incoming::start(state).await?;
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                incoming.write(&chunk).await?;
+            }
+            received = Some(incoming.finish().await?);
+        } else if field.name() == Some("notes") {
+            // Read in pieces so an endless field cannot fill memory.
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > 40_000 {
+                    return Err(ApiError::invalid_field("notes", "at most 10000 characters"));
+                }
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| ApiError::invalid_field("notes", "must be UTF-8 text"))?;
+            notes = Some(text);
+        }
+    }
+    let received =
+        received.ok_or_else(|| ApiError::invalid_field("file", "the form has no file field"))?;
+    Ok((received, notes))
+}
