@@ -7,6 +7,7 @@ mod data;
 mod demo;
 mod logging;
 mod parse;
+mod probe;
 mod serve;
 
 use std::process::ExitCode;
@@ -46,6 +47,8 @@ enum Command {
     Export(Box<data::ExportArgs>),
     /// Measure ingest, history and statistics speed on prepared databases (PERF-1…3).
     Bench(Box<bench::BenchArgs>),
+    /// Print the media facts of audio files as the server reads them, with timings (PERF-4).
+    Probe(probe::ProbeArgs),
     /// Print the OpenAPI document this build serves.
     Openapi,
 }
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             Command::DemoData(args) => data::demo(*args).await,
             Command::Export(args) => data::export(*args).await,
             Command::Bench(args) => bench::run(*args).await,
+            Command::Probe(args) => probe::run(&args),
             Command::Openapi => {
                 print!("{}", callbase_server::openapi_json());
                 Ok(())
