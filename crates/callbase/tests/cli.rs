@@ -361,10 +361,52 @@ fn serve_help_documents_every_setting() {
         "CALLBASE_REQUEST_TIMEOUT",
         "CALLBASE_SHUTDOWN_GRACE",
         "CALLBASE_TRUST_FORWARDED_FOR",
+        "CALLBASE_RECORDING_MAX_SIZE",
+        "CALLBASE_RECORDINGS_DIR",
+        "CALLBASE_S3_BUCKET",
+        "CALLBASE_S3_ENDPOINT",
+        "CALLBASE_S3_REGION",
+        "CALLBASE_S3_ACCESS_KEY_ID",
+        "CALLBASE_S3_SECRET_ACCESS_KEY",
+        "CALLBASE_S3_PREFIX",
+        "CALLBASE_TRANSCRIPTION_URL",
+        "CALLBASE_TRANSCRIPTION_API_KEY",
+        "CALLBASE_TRANSCRIPTION_MODEL",
     ] {
         assert!(
             help.contains(&format!("env: {variable}")),
             "{variable} missing from --help:\n{help}"
         );
     }
+}
+
+#[test]
+fn probe_prints_the_facts_an_upload_would_get() {
+    let dir = temp_dir();
+    let wav = dir.join("tone.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=1.5:sample_rate=8000"])
+        .args(["-ac", "1", "-c:a", "pcm_alaw"])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg runs (scripts/test installs it)");
+    assert!(made.success());
+    let text = dir.join("notes.mp3");
+    std::fs::write(&text, "call Anna back on Monday\n".repeat(10)).expect("write");
+
+    let (ok, stdout, stderr) = run(callbase().arg("probe").arg(&wav));
+    assert!(ok, "{stderr}");
+    let facts: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(
+        (&facts["format"], &facts["codec"], &facts["duration_ms"], &facts["sample_count"]),
+        (&json!("wav"), &json!("pcm_alaw"), &json!(1500), &json!(12_000))
+    );
+    assert_eq!((&facts["sample_rate"], &facts["channels"]), (&json!(8000), &json!(1)));
+
+    let (ok, stdout, stderr) = run(callbase().arg("probe").arg(&wav).arg(&text));
+    assert!(!ok, "a refused file fails the command");
+    let refused: Value =
+        serde_json::from_str(stdout.lines().nth(1).expect("second line")).expect("json");
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains("not")), "{refused}");
+    assert!(stderr.contains("1 of 2 files were refused"), "{stderr}");
 }
