@@ -13,7 +13,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,7 +21,7 @@ use utoipa_axum::routes;
 use crate::auth::cache::forget_on_access_changes;
 use crate::http::docs::{self, OpenApiJson};
 use crate::openapi::{ApiDoc, CommonErrors};
-use crate::ops::{health, metrics, rate_limit, responses};
+use crate::ops::{health, metrics, rate_limit, responses, timeout};
 use crate::state::AppState;
 
 fn documented_routes() -> OpenApiRouter<AppState> {
@@ -62,10 +61,7 @@ pub fn build_app(state: AppState) -> Router {
         .fallback(responses::route_not_found)
         .method_not_allowed_fallback(responses::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            settings.request_timeout,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), timeout::enforce))
         .layer(axum::middleware::from_fn_with_state(state.clone(), forget_on_access_changes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::enforce))
         .layer(axum::middleware::from_fn(metrics::track));

@@ -77,6 +77,7 @@ error_codes! {
     LastSuperuser => (CONFLICT, "last_superuser"),
     Conflict => (CONFLICT, "conflict"),
     PayloadTooLarge => (PAYLOAD_TOO_LARGE, "payload_too_large"),
+    UploadStalled => (REQUEST_TIMEOUT, "upload_stalled"),
     UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
     ValidationFailed => (UNPROCESSABLE_ENTITY, "validation_failed"),
     RateLimited => (TOO_MANY_REQUESTS, "rate_limited"),

@@ -4,3 +4,4 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod responses;
+pub mod timeout;

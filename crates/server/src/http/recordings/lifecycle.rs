@@ -192,7 +192,8 @@ async fn download(
     };
     let client = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(300))
+        // As for uploads: any duration, but no wait for bytes longer than a minute.
+        .read_timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(ApiError::internal)?;
     let response = client.get(url).send().await.map_err(|e| upstream(e.to_string()))?;

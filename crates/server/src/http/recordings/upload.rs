@@ -117,7 +117,8 @@ pub async fn upload_recording(
 async fn receive_raw(state: &AppState, body: Body) -> ApiResult<Received> {
     let mut incoming = Incoming::start(state).await?;
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let patience = state.settings.request_timeout;
+    while let Some(chunk) = within(patience, stream.next()).await? {
         let chunk = chunk.map_err(|err| {
             ApiError::new(ErrorCode::BadRequest, format!("the upload was interrupted: {err}"))
         })?;
@@ -143,7 +144,8 @@ async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received
         let is_file = field.name() == Some("file") || field.file_name().is_some();
         if is_file && received.is_none() {
             let mut incoming = Incoming::start(state).await?;
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            let patience = state.settings.request_timeout;
+            while let Some(chunk) = within(patience, field.chunk()).await?.map_err(bad)? {
                 incoming.write(&chunk).await?;
             }
             received = Some(incoming.finish().await?);
@@ -164,4 +166,15 @@ async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received
     let received =
         received.ok_or_else(|| ApiError::invalid_field("file", "the form has no file field"))?;
     Ok((received, notes))
+}
+
+/// Uploads may take as long as they need, but no single wait for bytes may take longer than
+/// the request timeout (a stalled client is answered 408 and its partial file removed).
+async fn within<T>(patience: std::time::Duration, next: impl Future<Output = T>) -> ApiResult<T> {
+    tokio::time::timeout(patience, next).await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::UploadStalled,
+            format!("no bytes arrived for {} s; the upload was abandoned", patience.as_secs()),
+        )
+    })
 }

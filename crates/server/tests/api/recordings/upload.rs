@@ -1,5 +1,6 @@
 //! Uploading: raw and multipart, facts from the bytes, and refusals that store nothing.
 
+use futures_util::StreamExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -10,6 +11,7 @@ both_databases!(
     raw_uploads_answer_with_the_media_facts,
     forms_are_read_from_their_bytes_not_their_names,
     bad_files_are_refused_and_nothing_is_kept,
+    slow_uploads_finish_and_stalled_ones_are_abandoned,
 );
 
 async fn raw_uploads_answer_with_the_media_facts(app: TestApp) {
@@ -146,4 +148,35 @@ async fn bad_files_are_refused_and_nothing_is_kept(app: TestApp) {
         .send()
         .await;
     reply.expect_error(404, "call_not_found");
+}
+
+/// A slow client is fine however long the whole upload takes; a stalled one is let go.
+async fn slow_uploads_finish_and_stalled_ones_are_abandoned(app: TestApp) {
+    let app =
+        spawn_app_with(app.backend, |s| s.request_timeout = std::time::Duration::from_secs(1))
+            .await;
+    let setup = setup(&app).await;
+    let wav = wav_bytes(3000);
+    let paced = |pause_ms: u64| {
+        let pieces: Vec<Vec<u8>> = wav.chunks(wav.len() / 6 + 1).map(<[u8]>::to_vec).collect();
+        futures_util::stream::iter(pieces).then(move |piece| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            Ok::<_, std::io::Error>(piece)
+        })
+    };
+    let send = |body: reqwest::Body| {
+        app.post(&format!("/api/v1/calls/{}/recordings", setup.call))
+            .token(&setup.token)
+            .header("x-workspace-id", &setup.workspace)
+            .body("audio/wav", body)
+            .send()
+    };
+    // Seven pieces 400 ms apart: 2.8 s in all, past the 1 s request timeout.
+    let reply = send(reqwest::Body::wrap_stream(paced(400))).await;
+    assert_eq!(reply.expect(201)["duration_ms"], 3000);
+    // A 1.5 s silence between pieces.
+    let reply = send(reqwest::Body::wrap_stream(paced(1500))).await;
+    reply.expect_error(408, "upload_stalled");
+    assert_eq!(files_under(&app.data_dir.join("recordings")).len(), 1);
+    assert!(files_under(&app.data_dir.join("tmp")).is_empty(), "the partial upload was removed");
 }
