@@ -40,8 +40,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 300)]
     pub requests: usize,
     /// Skip the ingest measurement (it adds timeline entries to the database).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ingest_only")]
     pub no_ingest: bool,
+    /// Measure only ingest (no history and statistics latencies).
+    #[arg(long)]
+    pub ingest_only: bool,
 }
 
 /// One row of the result table.
@@ -146,8 +149,27 @@ async fn latency(target: &Target, path: &str, requests: usize) -> Result<(f64, f
     Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
 }
 
+/// CPU time this process has used (user + system), from `/proc/self/stat`; `None` where
+/// that is not available. Throughput swings with whatever else the machine runs; CPU time
+/// per request much less.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel's USER_HZ is 100 on every Linux we run on.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// What a throughput run measured.
+struct Rate {
+    per_second: f64,
+    /// CPU time of the whole process (server, client and database) per successful request.
+    cpu_us: Option<f64>,
+}
+
 /// `clients` concurrent loops for `seconds`: successful requests per second.
-async fn throughput<F, Fut>(clients: usize, seconds: u64, request: F) -> f64
+async fn throughput<F, Fut>(clients: usize, seconds: u64, request: F) -> Rate
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -157,6 +179,7 @@ where
     let counter = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = process_cpu();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (request, ok, counter) = (request.clone(), ok.clone(), counter.clone());
@@ -174,8 +197,19 @@ where
         let _ = task.await;
     }
     #[allow(clippy::cast_precision_loss)]
-    let rate = ok.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
-    rate
+    let done = ok.load(Ordering::Relaxed) as f64;
+    let cpu_us = cpu_before
+        .zip(process_cpu())
+        .map(|(before, after)| (after - before).as_secs_f64() * 1e6 / done.max(1.0));
+    Rate { per_second: done / started.elapsed().as_secs_f64(), cpu_us }
+}
+
+/// A 2xx whose body arrived whole (read, so the connection is reused as a real client would).
+async fn succeeded(response: reqwest::Result<reqwest::Response>) -> bool {
+    match response {
+        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 async fn some_call(store: &SqlStore, workspace: WorkspaceId) -> Result<Value, String> {
@@ -229,17 +263,15 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
         let t = target.clone();
         let ceiling = throughput(args.clients, args.seconds, move |_| {
             let t = t.clone();
-            async move {
-                t.client
-                    .get(format!("{}/healthz", t.base))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-            }
+            async move { succeeded(t.client.get(format!("{}/healthz", t.base)).send().await).await }
         })
         .await;
-        eprintln!("  no-op ceiling: {ceiling:.0}/s");
-        rows.push(row("no-op GET /healthz (ceiling)", None, None, Some(ceiling)));
+        eprintln!(
+            "  no-op ceiling: {:.0}/s, {:.0} µs CPU each",
+            ceiling.per_second,
+            ceiling.cpu_us.unwrap_or(0.0)
+        );
+        rows.push(row("no-op GET /healthz (ceiling)", None, None, Some(ceiling.per_second)));
         // Calls to append events to, one per client.
         let mut ids = Vec::new();
         for i in 0..args.clients {
@@ -263,28 +295,36 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
                 #[allow(clippy::cast_possible_truncation)]
                 let id = &ids[n as usize % ids.len()];
                 let body = json!({ "type": "dtmf", "data": { "digits": (n % 10).to_string() } });
-                t.client
+                let request = t
+                    .client
                     .post(format!("{}/api/v1/calls/{id}/events", t.base))
                     .bearer_auth(&t.token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
+                    .json(&body);
+                succeeded(request.send().await).await
             }
         })
         .await;
-        eprintln!("  events: {events:.0}/s");
-        rows.push(row("ingest POST /calls/{id}/events", None, None, Some(events)));
+        eprintln!(
+            "  events: {:.0}/s, {:.0} µs CPU each",
+            events.per_second,
+            events.cpu_us.unwrap_or(0.0)
+        );
+        rows.push(row("ingest POST /calls/{id}/events", None, None, Some(events.per_second)));
         let t = target.clone();
         let created = throughput(args.clients, args.seconds, move |n| {
             let t = t.clone();
             async move {
                 let body = json!({ "direction": "inbound", "source": "bench", "external_id": format!("b{n}-{}", now().as_microsecond()), "from_number": "+49301234567" });
-                t.client.post(format!("{}/api/v1/calls", t.base)).bearer_auth(&t.token).json(&body).send().await.is_ok_and(|r| r.status().is_success())
+                succeeded(t.client.post(format!("{}/api/v1/calls", t.base)).bearer_auth(&t.token).json(&body).send().await).await
             }
         })
         .await;
-        rows.push(row("ingest POST /calls (new call)", None, None, Some(created)));
+        eprintln!(
+            "  new calls: {:.0}/s, {:.0} µs CPU each",
+            created.per_second,
+            created.cpu_us.unwrap_or(0.0)
+        );
+        rows.push(row("ingest POST /calls (new call)", None, None, Some(created.per_second)));
     }
 
     let since = sample["started_at"]
@@ -320,6 +360,9 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
         ("baseline GET /users/me", "/api/v1/users/me".to_owned()),
     ];
     for (label, path) in queries {
+        if args.ingest_only {
+            break;
+        }
         let (p50, p99) = latency(&target, &path, args.requests).await?;
         eprintln!("  {label}: p50 {p50:.2} ms, p99 {p99:.2} ms");
         rows.push(row(label, Some(p50), Some(p99), None));

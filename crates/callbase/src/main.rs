@@ -12,6 +12,11 @@ mod serve;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator: under many concurrent requests glibc's arenas spent
+/// a fifth of the server's time in malloc and free (see BENCHMARKS.md, ingest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]

@@ -17,7 +17,7 @@ pub use recordings::*;
 pub use sql::{Backend, SqlStore, SqliteTuning};
 
 use async_trait::async_trait;
-use callbase_domain::call::{Call, CallCommand, CallEvent, Counters, RollupKey};
+use callbase_domain::call::{Call, CallCommand, CallEvent, CallStatus, Counters, RollupKey};
 use callbase_domain::recording::{Recording, Transcript};
 use callbase_domain::{
     BlockId, CallId, E164, Email, RecordingId, Role, Timestamp, TokenId, UserId, WorkspaceId,
@@ -190,6 +190,14 @@ pub trait CallStore {
         command: CallCommand,
         actor: Option<&str>,
     ) -> StoreResult<Option<Commanded>>;
+    /// Appends a timeline entry that changes nothing about the call (a note, DTMF, a custom
+    /// event), and answers the call's status. The ingest hot path: no call row is read
+    /// whole or written. `None` when the call is not in the workspace.
+    async fn append_event(
+        &self,
+        workspace: WorkspaceId,
+        event: &CallEvent,
+    ) -> StoreResult<Option<CallStatus>>;
     async fn update_call(
         &self,
         workspace: WorkspaceId,

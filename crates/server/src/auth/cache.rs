@@ -14,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use callbase_domain::{Role, UserId, WorkspaceId};
 use callbase_store::Authenticated;
 
 use crate::state::AppState;
@@ -22,9 +23,14 @@ const TTL: Duration = Duration::from_secs(2);
 /// Past this many entries the cache starts over rather than grow.
 const MAX_ENTRIES: usize = 10_000;
 
+/// The workspace a session acts in and its role there, by user and `X-Workspace-Id`.
+type ActingKey = (UserId, Option<WorkspaceId>);
+type Acting = Option<(WorkspaceId, Role)>;
+
 #[derive(Debug, Default)]
 pub struct AuthCache {
     entries: Mutex<HashMap<Vec<u8>, (Instant, Authenticated)>>,
+    acting: Mutex<HashMap<ActingKey, (Instant, Acting)>>,
 }
 
 impl AuthCache {
@@ -44,9 +50,29 @@ impl AuthCache {
         }
     }
 
+    /// Where a session acts (its first workspace, or the one its header names).
+    #[must_use]
+    pub fn acting(&self, user: UserId, header: Option<WorkspaceId>) -> Option<Acting> {
+        let acting = self.acting.lock().ok()?;
+        let (fetched, found) = acting.get(&(user, header))?;
+        (fetched.elapsed() < TTL).then_some(*found)
+    }
+
+    pub fn put_acting(&self, user: UserId, header: Option<WorkspaceId>, found: Acting) {
+        if let Ok(mut acting) = self.acting.lock() {
+            if acting.len() >= MAX_ENTRIES {
+                acting.clear();
+            }
+            acting.insert((user, header), (Instant::now(), found));
+        }
+    }
+
     pub fn forget_all(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
+        }
+        if let Ok(mut acting) = self.acting.lock() {
+            acting.clear();
         }
     }
 }

@@ -251,19 +251,33 @@ async fn acting_workspace(
         };
         return Ok(Some((workspace, role)));
     }
-    if let Some(value) = parts.headers.get(WORKSPACE_HEADER) {
-        let workspace = value
-            .to_str()
-            .ok()
-            .and_then(|raw| raw.parse::<WorkspaceId>().ok())
-            .ok_or_else(|| {
-                ApiError::new(ErrorCode::InvalidHeader, "X-Workspace-Id must be a workspace UUID")
+    let header = match parts.headers.get(WORKSPACE_HEADER) {
+        None => None,
+        Some(value) => {
+            Some(value.to_str().ok().and_then(|raw| raw.parse::<WorkspaceId>().ok()).ok_or_else(
+                || {
+                    ApiError::new(
+                        ErrorCode::InvalidHeader,
+                        "X-Workspace-Id must be a workspace UUID",
+                    )
                     .with_details(serde_json::json!({ "header": WORKSPACE_HEADER }))
-            })?;
-        return session_role(state, user, workspace).await.map(|role| Some((workspace, role)));
+                },
+            )?)
+        }
+    };
+    // A session's workspace is read at most once per cache lifetime, like its token.
+    if let Some(acting) = state.auth_cache.acting(user.id, header) {
+        return Ok(acting);
     }
-    let first = state.store.memberships(user.id).await?.into_iter().next();
-    Ok(first.map(|membership| (membership.workspace.id, membership.role)))
+    let acting = match header {
+        Some(workspace) => Some((workspace, session_role(state, user, workspace).await?)),
+        None => {
+            let first = state.store.memberships(user.id).await?.into_iter().next();
+            first.map(|membership| (membership.workspace.id, membership.role))
+        }
+    };
+    state.auth_cache.put_acting(user.id, header, acting);
+    Ok(acting)
 }
 
 /// A session's role in `workspace`: its membership, or owner powers for a superuser in any

@@ -242,3 +242,8 @@ pub(crate) fn suffix_range(digits: &str) -> (String, String) {
     let high = format!("{low}:");
     (low, high)
 }
+
+/// A stored status, or `Corrupt` naming the column.
+pub(crate) fn parse_status(raw: &str) -> StoreResult<CallStatus> {
+    raw.parse::<CallStatus>().map_err(|e| StoreError::corrupt("calls.status", e))
+}

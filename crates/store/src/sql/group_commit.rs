@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use callbase_domain::call::{Call, CallCommand, CallEvent, apply};
+use callbase_domain::call::{Call, CallCommand, CallEvent, CallStatus, apply};
 use callbase_domain::{CallId, WorkspaceId};
 use sqlx::{Acquire, AssertSqlSafe, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::call_rows::{CALL_COLUMNS, CallRow};
+use super::call_rows::{CALL_COLUMNS, CallRow, parse_status};
 use super::calls::{command_on_sqlite, create_on_sqlite};
 use super::import::insert_events_in_bulk;
 use crate::{Commanded, StoreError, StoreResult};
@@ -34,12 +34,19 @@ enum Job {
         actor: Option<String>,
         reply: oneshot::Sender<StoreResult<Option<Commanded>>>,
     },
+    /// A timeline entry that changes nothing on its call (`append_event`).
+    Append {
+        workspace: WorkspaceId,
+        event: CallEvent,
+        reply: oneshot::Sender<StoreResult<Option<CallStatus>>>,
+    },
 }
 
 /// A finished job waiting for the commit before it is answered.
 enum Done {
     Create(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
     Command(oneshot::Sender<StoreResult<Option<Commanded>>>, Box<StoreResult<Option<Commanded>>>),
+    Append(oneshot::Sender<StoreResult<Option<CallStatus>>>, StoreResult<Option<CallStatus>>),
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +84,17 @@ impl GroupCommit {
             events: events.to_vec(),
             reply,
         };
+        self.jobs.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(crate) async fn append(
+        &self,
+        workspace: WorkspaceId,
+        event: &CallEvent,
+    ) -> StoreResult<Option<CallStatus>> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Append { workspace, event: event.clone(), reply };
         self.jobs.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
@@ -128,7 +146,14 @@ async fn commit_batch(
     let mut done = Vec::with_capacity(jobs.len());
     // Timeline entries (the bulk of provider traffic) change no call: one read of their
     // calls and one insert serve them all. Everything else runs one by one.
-    let (appends, others): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(is_append);
+    let (lean, rest): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|job| matches!(job, Job::Append { .. }));
+    let (appends, others): (Vec<Job>, Vec<Job>) = rest.into_iter().partition(is_append);
+    if !lean.is_empty() {
+        // Alone in the transaction they need no savepoint: a failure undoes only them.
+        let alone = appends.is_empty() && others.is_empty();
+        done.extend(run_lean_appends(&mut tx, lean, alone).await);
+    }
     for job in others {
         done.push(run_in_savepoint(&mut tx, job).await);
     }
@@ -217,11 +242,100 @@ async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job
     }
 }
 
+/// The calls' workspaces and statuses (a read of the primary key, nothing decoded whole).
+async fn call_statuses(
+    tx: &mut sqlx::SqliteConnection,
+    ids: &[CallId],
+) -> StoreResult<HashMap<CallId, (WorkspaceId, CallStatus)>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let sql =
+            format!("SELECT id, workspace_id, status FROM calls WHERE id IN ({placeholders})");
+        let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid, String)>(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id.as_uuid());
+        }
+        for (id, workspace, status) in query.fetch_all(&mut *tx).await? {
+            found.insert(CallId::from(id), (WorkspaceId::from(workspace), parse_status(&status)?));
+        }
+    }
+    Ok(found)
+}
+
+/// Appends `items` (workspace, entry) whose calls exist in their workspace; answers each
+/// with its call's status, or `None`.
+pub(crate) async fn append_events_on_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    items: &[(WorkspaceId, CallEvent)],
+) -> StoreResult<Vec<Option<CallStatus>>> {
+    let ids: Vec<CallId> = items.iter().map(|(_, event)| event.call_id).collect();
+    let calls = call_statuses(tx, &ids).await?;
+    let mut events = Vec::with_capacity(items.len());
+    let mut statuses = Vec::with_capacity(items.len());
+    for (workspace, event) in items {
+        match calls.get(&event.call_id) {
+            Some((owner, status)) if owner == workspace => {
+                events.push(event.clone());
+                statuses.push(Some(*status));
+            }
+            _ => statuses.push(None),
+        }
+    }
+    insert_events_in_bulk!(tx, &events, false);
+    Ok(statuses)
+}
+
+async fn run_lean_appends(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    jobs: Vec<Job>,
+    alone: bool,
+) -> Vec<Done> {
+    let mut items = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Job::Append { workspace, event, reply } = job {
+            items.push((workspace, event));
+            replies.push(reply);
+        }
+    }
+    let outcome: StoreResult<Vec<Option<CallStatus>>> = async {
+        if alone {
+            return append_events_on_sqlite(tx, &items).await;
+        }
+        let mut savepoint = tx.begin().await?;
+        let statuses = append_events_on_sqlite(&mut savepoint, &items).await?;
+        savepoint.commit().await?;
+        Ok(statuses)
+    }
+    .await;
+    match outcome {
+        Ok(statuses) => replies
+            .into_iter()
+            .zip(statuses)
+            .map(|(reply, status)| Done::Append(reply, Ok(status)))
+            .collect(),
+        Err(err) => {
+            let reason = err.to_string();
+            replies
+                .into_iter()
+                .map(|reply| {
+                    Done::Append(
+                        reply,
+                        Err(StoreError::Database(sqlx::Error::Protocol(reason.clone()))),
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
 /// A job that never ran, waiting for its (failure) answer.
 fn unrun(job: Job) -> Done {
     match job {
         Job::Create { reply, .. } => Done::Create(reply, Err(stopped())),
         Job::Command { reply, .. } => Done::Command(reply, Box::new(Err(stopped()))),
+        Job::Append { reply, .. } => Done::Append(reply, Err(stopped())),
     }
 }
 
@@ -244,10 +358,15 @@ async fn run_in_savepoint(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: Job
                 command_on_sqlite(&mut savepoint, workspace, id, command, actor.as_deref()).await;
             Done::Command(reply, Box::new(result))
         }
+        Job::Append { workspace, event, reply } => {
+            let result = append_events_on_sqlite(&mut savepoint, &[(workspace, event)]).await;
+            Done::Append(reply, result.map(|s| s.into_iter().next().flatten()))
+        }
     };
     let ok = match &done {
         Done::Create(_, result) => result.is_ok(),
         Done::Command(_, result) => result.is_ok(),
+        Done::Append(_, result) => result.is_ok(),
     };
     let closed = if ok { savepoint.commit().await } else { savepoint.rollback().await };
     match closed {
@@ -260,6 +379,7 @@ fn with_error(done: Done, err: StoreError) -> Done {
     match done {
         Done::Create(reply, _) => Done::Create(reply, Err(err)),
         Done::Command(reply, _) => Done::Command(reply, Box::new(Err(err))),
+        Done::Append(reply, _) => Done::Append(reply, Err(err)),
     }
 }
 
@@ -272,6 +392,8 @@ fn answer(done: Vec<Done>, commit_error: Option<&sqlx::Error>) {
             (Done::Command(reply, result), None) => drop(reply.send(*result)),
             (Done::Create(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
             (Done::Command(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
+            (Done::Append(reply, result), None) => drop(reply.send(result)),
+            (Done::Append(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
         }
     }
 }

@@ -233,3 +233,41 @@ pub(crate) async fn imported_calls_count_like_logged_ones(store: &callbase_store
         "another workspace's call"
     );
 }
+
+pub(crate) async fn appended_events_touch_nothing_else(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let call = logged(store, &sample_call(workspace, 1_750_000_000)).await;
+    let before = store.call(workspace, call.id).await.expect("read").expect("call");
+    let entry = |call_id: CallId, digits: &str| CallEvent {
+        id: CallEventId::new(),
+        call_id,
+        kind: EventType::Dtmf,
+        at: at_second(1_750_000_010),
+        actor: Some("user:test".into()),
+        data: json!({ "digits": digits }),
+    };
+    let appends = (0..20).map(|i| {
+        let event = entry(call.id, &i.to_string());
+        async move { store.append_event(workspace, &event).await }
+    });
+    for status in futures_util::future::join_all(appends).await {
+        assert_eq!(status.expect("append"), Some(CallStatus::Ringing));
+    }
+    let timeline = store.call_events(workspace, call.id).await.expect("timeline");
+    assert_eq!(timeline.iter().filter(|e| e.kind == EventType::Dtmf).count(), 20);
+    let after = store.call(workspace, call.id).await.expect("read").expect("call");
+    assert_eq!(after, before, "the call itself is unchanged");
+
+    let elsewhere = new_workspace(store, None).await.id;
+    assert_eq!(store.append_event(elsewhere, &entry(call.id, "9")).await.expect("append"), None);
+    assert_eq!(
+        store.append_event(workspace, &entry(CallId::new(), "9")).await.expect("append"),
+        None
+    );
+    let dtmf = store.call_events(workspace, call.id).await.expect("timeline");
+    assert_eq!(
+        dtmf.iter().filter(|e| e.kind == EventType::Dtmf).count(),
+        20,
+        "nothing from refused appends"
+    );
+}

@@ -56,6 +56,7 @@ contract!(
     blocklist_matches_numbers_and_prefixes,
     imported_calls_count_like_logged_ones,
     common_matches_walk_the_time_index,
+    appended_events_touch_nothing_else,
     recordings_follow_their_call,
     recordings_are_listed_by_filter_and_workspace,
     transcripts_are_replaced_and_searched,

@@ -129,6 +129,14 @@ pub struct CallDetailOut {
     pub timeline: Vec<CallEventOut>,
 }
 
+/// A timeline entry appended: the call's id and (unchanged) status, and the entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineAppendOut {
+    pub call_id: CallId,
+    pub status: CallStatus,
+    pub events: Vec<CallEventOut>,
+}
+
 /// What an action did: the call after it, the entries it added, the leg a transfer made.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallActionOut {
