@@ -90,7 +90,8 @@ pub(super) fn ffmpeg_audio(name: &str, args: &[&str]) -> Vec<u8> {
     std::fs::create_dir_all(&dir).expect("audio dir");
     let path = dir.join(name);
     if !path.exists() {
-        let partial = dir.join(format!("partial-{name}"));
+        // Tests run in parallel: each makes its own copy and the first rename wins.
+        let partial = dir.join(format!("partial-{}-{name}", uuid::Uuid::now_v7().simple()));
         let status = std::process::Command::new("ffmpeg")
             .args(["-y", "-v", "error", "-f", "lavfi"])
             .args(args)
@@ -99,6 +100,7 @@ pub(super) fn ffmpeg_audio(name: &str, args: &[&str]) -> Vec<u8> {
             .expect("ffmpeg runs (scripts/test installs it)");
         assert!(status.success(), "ffmpeg made {name}");
         std::fs::rename(&partial, &path).expect("audio in place");
+        let _ = std::fs::remove_file(&partial);
     }
     std::fs::read(&path).expect("audio")
 }

@@ -12,6 +12,7 @@ both_databases!(
     forms_are_read_from_their_bytes_not_their_names,
     bad_files_are_refused_and_nothing_is_kept,
     slow_uploads_finish_and_stalled_ones_are_abandoned,
+    every_format_uploads_with_its_facts,
 );
 
 async fn raw_uploads_answer_with_the_media_facts(app: TestApp) {
@@ -179,4 +180,61 @@ async fn slow_uploads_finish_and_stalled_ones_are_abandoned(app: TestApp) {
     reply.expect_error(408, "upload_stalled");
     assert_eq!(files_under(&app.data_dir.join("recordings")).len(), 1);
     assert!(files_under(&app.data_dir.join("tmp")).is_empty(), "the partial upload was removed");
+}
+
+/// One file of each format, made by ffmpeg, uploaded as a user would: the facts come from the
+/// bytes (the media crate's tests hold every variant to ffprobe; this is the path through HTTP).
+async fn every_format_uploads_with_its_facts(app: TestApp) {
+    let setup = setup(&app).await;
+    let tone = "sine=frequency=440:duration=1.5:sample_rate=48000";
+    // A video track first (ffmpeg_audio reads the first input with lavfi), then the audio.
+    let with_video = ["-i", "testsrc=duration=1.5:size=160x120:rate=10"];
+    let cases: Vec<(&str, Vec<&str>, &str, &str, i64)> = vec![
+        (
+            "ulaw.wav",
+            vec!["-i", "sine=duration=1.5:sample_rate=8000", "-c:a", "pcm_mulaw"],
+            "wav",
+            "pcm_mulaw",
+            8000,
+        ),
+        ("vbr.mp3", vec!["-i", tone, "-c:a", "libmp3lame", "-q:a", "4"], "mp3", "mp3", 48000),
+        ("vorbis.ogg", vec!["-i", tone, "-c:a", "libvorbis"], "ogg", "vorbis", 48000),
+        ("opus.ogg", vec!["-i", tone, "-c:a", "libopus"], "ogg", "opus", 48000),
+        ("lossless.flac", vec!["-i", tone, "-c:a", "flac"], "flac", "flac", 48000),
+        ("aac.m4a", vec!["-i", tone, "-c:a", "aac"], "m4a", "aac", 48000),
+        (
+            "video.mp4",
+            [
+                &with_video[..],
+                &["-f", "lavfi", "-i", tone, "-c:v", "mpeg4", "-c:a", "aac", "-shortest"],
+            ]
+            .concat(),
+            "mp4",
+            "aac",
+            48000,
+        ),
+        (
+            "video.mov",
+            [
+                &with_video[..],
+                &["-f", "lavfi", "-i", tone, "-c:v", "mpeg4", "-c:a", "aac", "-shortest"],
+            ]
+            .concat(),
+            "mov",
+            "aac",
+            48000,
+        ),
+        ("opus.webm", vec!["-i", tone, "-c:a", "libopus"], "webm", "opus", 48000),
+    ];
+    for (name, args, format, codec, rate) in cases {
+        let body = setup.uploaded(&app, super::ffmpeg_audio(name, &args)).await;
+        assert_eq!(
+            (body["format"].as_str(), body["codec"].as_str()),
+            (Some(format), Some(codec)),
+            "{name}"
+        );
+        assert_eq!(body["sample_rate"].as_i64(), Some(rate), "{name}");
+        let duration = body["duration_ms"].as_i64().expect("duration");
+        assert!((duration - 1500).abs() <= 60, "{name}: {duration} ms");
+    }
 }
