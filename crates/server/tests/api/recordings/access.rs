@@ -158,12 +158,14 @@ async fn recordings_live_in_s3_when_configured(app: TestApp) {
     let storage = callbase_media::storage::S3Storage::new(&config).expect("s3 client");
     let app = spawn_app_with(app.backend, |s| {
         s.recording_storage = callbase_server::RecordingStorage::S3(config.clone());
+        s.recording_max_bytes = 32 * 1024;
     })
     .await;
     let setup = setup(&app).await;
 
-    // A refused file never reaches the bucket.
+    // A refused file never reaches the bucket: not audio, or too large.
     setup.upload(&app, "audio/wav", b"not audio at all".repeat(10)).await.expect(415);
+    setup.upload(&app, "audio/wav", wav_bytes(3000)).await.expect(413);
     assert!(keys_in(&endpoint, &bucket).await.is_empty());
 
     let wav = wav_bytes(1500);
