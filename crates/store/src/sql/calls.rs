@@ -5,16 +5,17 @@ use async_trait::async_trait;
 use callbase_domain::call::{
     Call, CallCommand, CallEvent, CallStatus, Counters, RollupKey, apply, rollup_delta,
 };
-use callbase_domain::{CallId, WorkspaceId, now, to_micros};
+use callbase_domain::{CallId, WorkspaceId, now};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
 use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
-    insert_events, parse_status, sort_key,
+    insert_events, sort_key,
 };
 use super::group_commit::append_events_on_sqlite;
+use super::pg_appends::append_batch;
 use super::rollups::{apply_rollups, workspace_time_zone};
 use super::rows::convert_all;
 use super::select::bind_args;
@@ -276,28 +277,14 @@ impl CallStore for SqlStore {
         workspace: WorkspaceId,
         event: &CallEvent,
     ) -> StoreResult<Option<CallStatus>> {
-        match (&self.group, &self.pools) {
-            (Some(group), _) => group.append(workspace, event).await,
-            (None, Pools::Postgres(pool)) => {
-                // One statement: the entry goes in only when the call is in the workspace.
-                let status: Option<String> = sqlx::query_scalar(
-                    "WITH c AS (SELECT id, status FROM calls WHERE id = $2 AND workspace_id = $1), \
-                     added AS (INSERT INTO call_events (id, call_id, type, at, actor, data) \
-                     SELECT $3, c.id, $4, $5, $6, $7 FROM c RETURNING 1) \
-                     SELECT c.status FROM c, added",
-                )
-                .bind(Uuid::from(workspace))
-                .bind(Uuid::from(event.call_id))
-                .bind(Uuid::from(event.id))
-                .bind(event.kind.as_str())
-                .bind(to_micros(event.at))
-                .bind(event.actor.as_deref())
-                .bind(sqlx::types::Json(&event.data))
-                .fetch_optional(pool)
-                .await?;
-                status.map(|s| parse_status(&s)).transpose()
+        match (&self.group, &self.pg_appends, &self.pools) {
+            (Some(group), _, _) => group.append(workspace, event).await,
+            (None, Some(batched), _) => batched.append(workspace, event).await,
+            (None, None, Pools::Postgres(pool)) => {
+                let statuses = append_batch(pool, &[(workspace, event.clone())]).await?;
+                Ok(statuses.into_iter().next().flatten())
             }
-            (None, Pools::Sqlite { write, .. }) => {
+            (None, None, Pools::Sqlite { write, .. }) => {
                 let mut tx = write.begin().await?;
                 let status =
                     append_events_on_sqlite(&mut tx, &[(workspace, event.clone())]).await?;

@@ -11,6 +11,7 @@ mod calls;
 mod group_commit;
 mod import;
 mod indexes;
+mod pg_appends;
 mod recordings;
 mod rollups;
 mod rows;
@@ -88,6 +89,8 @@ pub struct SqlStore {
     pub(crate) pools: Pools,
     /// SQLite: call writes share commits (see `group_commit`); PostgreSQL commits in parallel.
     pub(crate) group: Option<group_commit::GroupCommit>,
+    /// PostgreSQL: timeline appends share commits (see `pg_appends`).
+    pub(crate) pg_appends: Option<pg_appends::PgAppends>,
 }
 
 /// Runs `$body` with `$pool` bound to a pool fit for reading.
@@ -160,7 +163,11 @@ impl SqlStore {
             Pools::Sqlite { write, .. } => Some(group_commit::GroupCommit::start(write.clone())),
             Pools::Postgres(_) => None,
         };
-        Ok(Self { pools, group })
+        let pg_appends = match &pools {
+            Pools::Postgres(pool) => Some(pg_appends::PgAppends::start(pool.clone())),
+            Pools::Sqlite { .. } => None,
+        };
+        Ok(Self { pools, group, pg_appends })
     }
 
     pub async fn close(&self) {
