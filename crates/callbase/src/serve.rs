@@ -57,6 +57,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     logging::init(&logging)?;
     let store = open_store(&settings).await?;
     let first_run = bootstrap::first_run(&store, &settings).await?;
+    match callbase_server::http::recordings::clear_abandoned_uploads(&settings.data_dir) {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed uploads a previous run left unfinished"),
+        Err(err) => tracing::warn!(error = %err, "could not look for unfinished uploads"),
+    }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

@@ -162,7 +162,15 @@ async fn first_start_then_restart(backend: Backend) {
         assert_eq!(wal.get(18..20), Some(&[2u8, 2u8][..]), "the database is in WAL mode");
     }
 
+    // An upload cut off by the stop is cleared on the next start.
+    std::fs::create_dir_all(dir.join("tmp")).expect("tmp");
+    std::fs::write(dir.join("tmp/01a20a00-0000-7000-8000-000000000000.upload"), b"RIFF")
+        .expect("write");
     let again = Server::start(&dir, database_url.as_deref(), &[]);
+    assert!(
+        std::fs::read_dir(dir.join("tmp")).expect("tmp").next().is_none(),
+        "the unfinished upload is gone"
+    );
     assert_eq!(
         again.generated_password(),
         None,

@@ -15,6 +15,29 @@ use tokio::io::AsyncWriteExt;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
+/// Removes uploads a previous run left half-received (it stopped or crashed mid-upload).
+/// Called once at start-up, before the server takes requests.
+///
+/// # Errors
+/// When the directory cannot be read.
+pub fn clear_abandoned_uploads(data_dir: &Path) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(data_dir.join("tmp")) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => return Err(err),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "upload")
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// A file that is removed when dropped, unless storage took it first.
 #[derive(Debug)]
 pub(crate) struct TempPath(PathBuf);

@@ -2,6 +2,8 @@
 //! links, recordings made elsewhere, transcripts and their search (REC).
 
 mod ingest;
+
+pub use ingest::clear_abandoned_uploads;
 mod lifecycle;
 mod links;
 pub(crate) mod manage;
