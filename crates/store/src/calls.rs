@@ -19,7 +19,7 @@ pub enum Logged {
 }
 
 /// `GET /calls` filters (CALL-5); every field narrows the result.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallFilter {
     pub status: Option<CallStatus>,
     pub direction: Option<Direction>,

@@ -9,7 +9,7 @@ use sqlx::AssertSqlSafe;
 use super::call_rows::{CALL_COLUMNS, suffix_range};
 use super::select::{Arg, Select, bind_args, numbered};
 use super::{Pools, SqlStore, read};
-use crate::{CallFilter, StoreResult};
+use crate::{CallFilter, CallPageRequest, CallSort, SortOrder, StoreResult};
 
 /// Most ids a selective filter may match for the query to start from them.
 const DRIVING_LIMIT: i64 = 2000;
@@ -20,6 +20,10 @@ const DRIVING_LIMIT: i64 = 2000;
 struct IdSet {
     sql: String,
     args: Vec<Arg>,
+    /// Counting the set up to `DRIVING_LIMIT`, where `sql` cannot stop early (a `UNION` must
+    /// see every row to remove duplicates; `UNION ALL` can stop, and overcounting only makes
+    /// the query start from the time index). Binds the same `args`.
+    probe: Option<String>,
     key: &'static str,
     check: String,
     check_args: Vec<Arg>,
@@ -39,6 +43,7 @@ impl SqlStore {
                       AND to_rev >= ? AND to_rev < ?"
                     .to_owned(),
                 args: [vec![ws()], range(), vec![ws()], range()].concat(),
+                probe: None,
                 key: "c.id",
                 check: "(c.from_rev >= ? AND c.from_rev < ?) OR (c.to_rev >= ? AND c.to_rev < ?)"
                     .to_owned(),
@@ -50,6 +55,7 @@ impl SqlStore {
                 sql: "SELECT call_id AS k FROM call_tags WHERE workspace_id = ? AND tag = ?"
                     .to_owned(),
                 args: vec![ws(), Arg::Text(tag.clone())],
+                probe: None,
                 key: "c.id",
                 // A probe of the tag table's key per call walked, not a set built up front.
                 check: "EXISTS (SELECT 1 FROM call_tags t WHERE t.workspace_id = ? \
@@ -73,6 +79,14 @@ impl SqlStore {
                               WHERE transcript_fts MATCH ? AND s.workspace_id = ?"
                             .to_owned(),
                         args: vec![words(), words(), ws()],
+                        probe: Some(
+                            "SELECT n.id AS k FROM calls_fts JOIN calls n \
+                             ON n.rowid = calls_fts.rowid WHERE calls_fts MATCH ? \
+                             UNION ALL SELECT s.call_id FROM transcript_fts JOIN \
+                             transcript_segments s ON s.id = transcript_fts.rowid \
+                             WHERE transcript_fts MATCH ? AND s.workspace_id = ?"
+                                .to_owned(),
+                        ),
                         key: "c.id",
                         check: "c.rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?) \
                                 OR c.id IN (SELECT s.call_id FROM transcript_fts JOIN \
@@ -91,6 +105,13 @@ impl SqlStore {
                               WHERE workspace_id = ? AND search @@ plainto_tsquery('simple', ?)"
                             .to_owned(),
                         args: vec![ws(), words(), ws(), words()],
+                        probe: Some(
+                            "SELECT id AS k FROM calls WHERE workspace_id = ? \
+                             AND search @@ plainto_tsquery('simple', ?) \
+                             UNION ALL SELECT call_id FROM transcript_segments \
+                             WHERE workspace_id = ? AND search @@ plainto_tsquery('simple', ?)"
+                                .to_owned(),
+                        ),
                         key: "c.id",
                         check: "c.search @@ plainto_tsquery('simple', ?) OR EXISTS (SELECT 1 \
                                 FROM transcript_segments s WHERE s.workspace_id = ? \
@@ -108,7 +129,7 @@ impl SqlStore {
     async fn is_selective(&self, set: &IdSet) -> StoreResult<bool> {
         let sql = format!(
             "SELECT COUNT(*) FROM ({} LIMIT {}) probe",
-            numbered(&set.sql, 1),
+            numbered(set.probe.as_deref().unwrap_or(&set.sql), 1),
             DRIVING_LIMIT + 1
         );
         let args = set.args.clone();
@@ -116,6 +137,72 @@ impl SqlStore {
             bind_args!(sqlx::query_scalar(AssertSqlSafe(sql)), args).fetch_one(pool).await
         })?;
         Ok(count <= DRIVING_LIMIT)
+    }
+
+    /// A page of calls whose only filter is a number (and perhaps a time range), sorted by
+    /// start: when few calls match, their ids and start times come from the number indexes
+    /// alone, are sorted and cut to the page, and only the page's rows are read. `None` when
+    /// the filter has more in it, or the number is common (the general query serves those).
+    pub(crate) async fn number_page_query(
+        &self,
+        workspace: WorkspaceId,
+        filter: &CallFilter,
+        page: &CallPageRequest,
+    ) -> StoreResult<Option<(String, Vec<Arg>)>> {
+        let Some(digits) = &filter.number_suffix else { return Ok(None) };
+        let only_number =
+            CallFilter { number_suffix: None, from: None, to: None, ..filter.clone() }
+                == CallFilter::default();
+        if !only_number || page.sort != CallSort::StartedAt {
+            return Ok(None);
+        }
+        let number = CallFilter { number_suffix: Some(digits.clone()), ..CallFilter::default() };
+        let Some(set) = self.id_sets(workspace, &number).into_iter().next() else {
+            return Ok(None);
+        };
+        if !self.is_selective(&set).await? {
+            return Ok(None);
+        }
+        let (low, high) = suffix_range(digits);
+        let mut args = Vec::new();
+        let mut arm = |column: &str| {
+            let mut sql = format!(
+                "SELECT id, started_at FROM calls WHERE workspace_id = ? AND {column} >= ? \
+                 AND {column} < ?"
+            );
+            args.extend([
+                Arg::Uuid(workspace.into()),
+                Arg::Text(low.clone()),
+                Arg::Text(high.clone()),
+            ]);
+            if let Some(from) = filter.from {
+                sql.push_str(" AND started_at >= ?");
+                args.push(Arg::Int(from.as_microsecond()));
+            }
+            if let Some(to) = filter.to {
+                sql.push_str(" AND started_at < ?");
+                args.push(Arg::Int(to.as_microsecond()));
+            }
+            sql
+        };
+        let from_arm = arm("from_rev");
+        let to_arm = arm("to_rev");
+        let (op, direction) = match page.order {
+            SortOrder::Ascending => (">", "ASC"),
+            SortOrder::Descending => ("<", "DESC"),
+        };
+        let mut ids = format!("SELECT id, started_at FROM ({from_arm} UNION {to_arm}) m");
+        if let Some(cursor) = &page.after {
+            ids.push_str(&format!(" WHERE (started_at, id) {op} (?, ?)"));
+            args.extend([Arg::Int(cursor.key), Arg::Uuid(cursor.id.into())]);
+        }
+        ids.push_str(&format!(" ORDER BY started_at {direction}, id {direction} LIMIT ?"));
+        args.push(Arg::Int(i64::from(page.limit.clamp(1, crate::PageRequest::MAX_LIMIT)) + 1));
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM ({ids}) p CROSS JOIN calls c WHERE c.id = p.id \
+             ORDER BY c.started_at {direction}, c.id {direction}"
+        );
+        Ok(Some((numbered(&sql, 1), args)))
     }
 
     /// The list query for `filter`, before paging.

@@ -354,13 +354,18 @@ impl CallStore for SqlStore {
         filter: &CallFilter,
         page: &CallPageRequest,
     ) -> StoreResult<CallPage> {
-        let select = self.call_select(workspace, filter).await?;
-        let key_column = match page.sort {
-            CallSort::StartedAt => "c.started_at",
-            CallSort::Duration => "c.duration",
+        let (sql, args) = match self.number_page_query(workspace, filter, page).await? {
+            Some(query) => query,
+            None => {
+                let select = self.call_select(workspace, filter).await?;
+                let key_column = match page.sort {
+                    CallSort::StartedAt => "c.started_at",
+                    CallSort::Duration => "c.duration",
+                };
+                let cursor = page.after.map(|cursor| (cursor.key, Uuid::from(cursor.id)));
+                select.keyset(key_column, "c.id", cursor, page.order, page.limit)
+            }
         };
-        let cursor = page.after.map(|cursor| (cursor.key, Uuid::from(cursor.id)));
-        let (sql, args) = select.keyset(key_column, "c.id", cursor, page.order, page.limit);
         let rows: Vec<CallRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;

@@ -2,7 +2,9 @@
 
 use callbase_domain::CallId;
 use callbase_domain::call::{CallStatus, Direction, Source};
-use callbase_store::{CallFilter, CallPageRequest, CallPatch, CallSort, CallStore, Store};
+use callbase_store::{
+    CallFilter, CallPageRequest, CallPatch, CallSort, CallStore, SortOrder, Store,
+};
 
 use super::calls::{at_second, first_page, ids, logged, sample_call};
 use super::{audit, new_user, new_workspace};
@@ -199,4 +201,50 @@ pub(crate) async fn common_matches_walk_the_time_index(store: &callbase_store::S
         vec![rare.id],
         "a rare filter drives, a common one checks"
     );
+}
+
+/// A number's calls page by start time exactly as the general query pages them (the number
+/// path sorts ids from its index before reading rows).
+pub(crate) async fn number_pages_walk_in_start_order(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let mut expected = Vec::new();
+    for i in 0..9_i64 {
+        let mut call = sample_call(workspace, 1_750_000_000 + (i % 3) * 60);
+        if i % 2 == 0 {
+            // The number on the other side: both columns are searched.
+            call.from_number = Some("+4989000111".to_owned());
+            call.to_number = Some("+49301234567".to_owned());
+        }
+        expected.push(logged(store, &call).await);
+    }
+    let mut other = sample_call(workspace, 1_750_000_030);
+    other.from_number = Some("+4989000222".to_owned());
+    other.to_number = Some("+4989000333".to_owned());
+    logged(store, &other).await;
+    for order in [SortOrder::Descending, SortOrder::Ascending] {
+        let mut want: Vec<_> = expected.iter().map(|c| (c.started_at, c.id)).collect();
+        want.sort();
+        if order == SortOrder::Descending {
+            want.reverse();
+        }
+        let filter = CallFilter { number_suffix: Some("4567".into()), ..Default::default() };
+        let mut page = CallPageRequest { order, limit: 2, ..first_page(2) };
+        let mut walked = Vec::new();
+        loop {
+            let found = store.list_calls(workspace, &filter, &page).await.expect("page");
+            walked.extend(found.items.iter().map(|c| (c.started_at, c.id)));
+            match found.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(walked, want, "{order:?}");
+        let window = CallFilter {
+            from: Some(at_second(1_750_000_060)),
+            to: Some(at_second(1_750_000_120)),
+            ..filter.clone()
+        };
+        let found = store.list_calls(workspace, &window, &first_page(50)).await.expect("page");
+        assert_eq!(found.items.len(), 3, "the calls of the middle minute");
+    }
 }

@@ -50,6 +50,7 @@ contract!(
     commands_follow_the_lifecycle,
     every_filter_narrows_the_history,
     pages_have_no_gaps_while_calls_arrive,
+    number_pages_walk_in_start_order,
     deleting_a_call_removes_its_timeline_and_counts,
     rollups_always_equal_a_recomputation,
     stats_sum_rollups_by_group,
