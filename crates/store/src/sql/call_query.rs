@@ -14,6 +14,16 @@ use crate::{CallFilter, CallPageRequest, CallSort, SortOrder, StoreResult};
 /// Most ids a selective filter may match for the query to start from them.
 const DRIVING_LIMIT: i64 = 2000;
 
+/// What `number_page_query` found.
+pub(crate) enum NumberPage {
+    /// The page's query and its arguments.
+    Query(String, Vec<Arg>),
+    /// The number matches too many calls to sort them all.
+    Common,
+    /// The filter is not a number alone, or the sort is not by start.
+    NotApplicable,
+}
+
 /// The calls a filter selects: a subquery with `?` placeholders whose one column `k` holds
 /// `key` (the call id, or SQLite's rowid for the full-text index), and the same test as a
 /// condition on one call row, for when the set is too large to start from.
@@ -141,27 +151,28 @@ impl SqlStore {
 
     /// A page of calls whose only filter is a number (and perhaps a time range), sorted by
     /// start: when few calls match, their ids and start times come from the number indexes
-    /// alone, are sorted and cut to the page, and only the page's rows are read. `None` when
-    /// the filter has more in it, or the number is common (the general query serves those).
+    /// alone, are sorted and cut to the page, and only the page's rows are read. Otherwise
+    /// the general query serves it (told when the number was found common, so it does not
+    /// count the number's calls a second time).
     pub(crate) async fn number_page_query(
         &self,
         workspace: WorkspaceId,
         filter: &CallFilter,
         page: &CallPageRequest,
-    ) -> StoreResult<Option<(String, Vec<Arg>)>> {
-        let Some(digits) = &filter.number_suffix else { return Ok(None) };
+    ) -> StoreResult<NumberPage> {
+        let Some(digits) = &filter.number_suffix else { return Ok(NumberPage::NotApplicable) };
         let only_number =
             CallFilter { number_suffix: None, from: None, to: None, ..filter.clone() }
                 == CallFilter::default();
         if !only_number || page.sort != CallSort::StartedAt {
-            return Ok(None);
+            return Ok(NumberPage::NotApplicable);
         }
         let number = CallFilter { number_suffix: Some(digits.clone()), ..CallFilter::default() };
         let Some(set) = self.id_sets(workspace, &number).into_iter().next() else {
-            return Ok(None);
+            return Ok(NumberPage::NotApplicable);
         };
         if !self.is_selective(&set).await? {
-            return Ok(None);
+            return Ok(NumberPage::Common);
         }
         let (low, high) = suffix_range(digits);
         let mut args = Vec::new();
@@ -202,19 +213,24 @@ impl SqlStore {
             "SELECT {CALL_COLUMNS} FROM ({ids}) p CROSS JOIN calls c WHERE c.id = p.id \
              ORDER BY c.started_at {direction}, c.id {direction}"
         );
-        Ok(Some((numbered(&sql, 1), args)))
+        Ok(NumberPage::Query(numbered(&sql, 1), args))
     }
 
     /// The list query for `filter`, before paging.
+    /// `number_is_common`: the number filter's set is already known to be too large to start
+    /// from (`number_page_query` counted it).
     pub(crate) async fn call_select(
         &self,
         workspace: WorkspaceId,
         filter: &CallFilter,
+        number_is_common: bool,
     ) -> StoreResult<Select> {
         let mut driving = None;
         let mut checks = Vec::new();
-        for set in self.id_sets(workspace, filter) {
-            if driving.is_none() && self.is_selective(&set).await? {
+        for (index, set) in self.id_sets(workspace, filter).into_iter().enumerate() {
+            // The number's set, when present, comes first.
+            let known_common = index == 0 && number_is_common && filter.number_suffix.is_some();
+            if driving.is_none() && !known_common && self.is_selective(&set).await? {
                 driving = Some(set);
             } else {
                 checks.push(set);

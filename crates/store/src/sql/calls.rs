@@ -10,6 +10,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
+use super::call_query::NumberPage;
 use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
     insert_events, sort_key,
@@ -355,9 +356,10 @@ impl CallStore for SqlStore {
         page: &CallPageRequest,
     ) -> StoreResult<CallPage> {
         let (sql, args) = match self.number_page_query(workspace, filter, page).await? {
-            Some(query) => query,
-            None => {
-                let select = self.call_select(workspace, filter).await?;
+            NumberPage::Query(sql, args) => (sql, args),
+            found => {
+                let common = matches!(found, NumberPage::Common);
+                let select = self.call_select(workspace, filter, common).await?;
                 let key_column = match page.sort {
                     CallSort::StartedAt => "c.started_at",
                     CallSort::Duration => "c.duration",

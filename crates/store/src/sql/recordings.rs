@@ -33,6 +33,25 @@ const REFRESH_CALL: &str = "UPDATE calls SET \
          FROM recordings r WHERE r.call_id = calls.id), 0) \
      WHERE id = $1";
 
+/// Binds the ten media columns (`storage_key` … `sha256`) of `$media`, an
+/// `Option<&MediaFacts>`, in table order.
+macro_rules! bind_media {
+    ($query:expr, $media:expr) => {{
+        let media: Option<&MediaFacts> = $media;
+        $query
+            .bind(media.map(|m| m.storage_key.as_str()))
+            .bind(media.map(|m| m.format.as_str()))
+            .bind(media.map(|m| m.codec.as_str()))
+            .bind(media.map(|m| m.duration_ms))
+            .bind(media.and_then(|m| m.sample_count))
+            .bind(media.map(|m| m.sample_rate))
+            .bind(media.map(|m| m.channels))
+            .bind(media.map(|m| m.bitrate))
+            .bind(media.map(|m| m.size_bytes))
+            .bind(media.map(|m| m.sha256.as_str()))
+    }};
+}
+
 #[derive(sqlx::FromRow)]
 struct RecordingRow {
     id: Uuid,
@@ -147,7 +166,7 @@ impl crate::RecordingStore for SqlStore {
             if call_here.is_none() {
                 return Ok(None);
             }
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO recordings (id, workspace_id, call_id, uploaded_by, status, \
                  storage_key, format, codec, duration_ms, sample_count, sample_rate, channels, \
                  bitrate, size_bytes, sha256, external_url, failure, notes, started_at, ended_at, \
@@ -158,17 +177,8 @@ impl crate::RecordingStore for SqlStore {
             .bind(Uuid::from(recording.workspace_id))
             .bind(Uuid::from(recording.call_id))
             .bind(recording.uploaded_by.map(Uuid::from))
-            .bind(recording.status.as_str())
-            .bind(media.map(|m| m.storage_key.as_str()))
-            .bind(media.map(|m| m.format.as_str()))
-            .bind(media.map(|m| m.codec.as_str()))
-            .bind(media.map(|m| m.duration_ms))
-            .bind(media.and_then(|m| m.sample_count))
-            .bind(media.map(|m| m.sample_rate))
-            .bind(media.map(|m| m.channels))
-            .bind(media.map(|m| m.bitrate))
-            .bind(media.map(|m| m.size_bytes))
-            .bind(media.map(|m| m.sha256.as_str()))
+            .bind(recording.status.as_str());
+            bind_media!(query, media)
             .bind(recording.external_url.as_deref())
             .bind(recording.failure.as_deref())
             .bind(recording.notes.as_deref())
@@ -247,7 +257,7 @@ impl crate::RecordingStore for SqlStore {
         let media = change.media.as_ref();
         let changed = write!(self, pool => {
             let mut tx = pool.begin().await?;
-            let call: Option<Uuid> = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "UPDATE recordings SET \
                  notes = CASE WHEN $3 THEN $4 ELSE notes END, \
                  status = COALESCE($5, status), \
@@ -277,17 +287,8 @@ impl crate::RecordingStore for SqlStore {
             .bind(change.external_url.is_some())
             .bind(change.external_url.clone().flatten())
             .bind(change.ended_at.map(to_micros))
-            .bind(media.is_some())
-            .bind(media.map(|m| m.storage_key.as_str()))
-            .bind(media.map(|m| m.format.as_str()))
-            .bind(media.map(|m| m.codec.as_str()))
-            .bind(media.map(|m| m.duration_ms))
-            .bind(media.and_then(|m| m.sample_count))
-            .bind(media.map(|m| m.sample_rate))
-            .bind(media.map(|m| m.channels))
-            .bind(media.map(|m| m.bitrate))
-            .bind(media.map(|m| m.size_bytes))
-            .bind(media.map(|m| m.sha256.as_str()))
+            .bind(media.is_some());
+            let call: Option<Uuid> = bind_media!(query, media)
             .bind(to_micros(change.at))
             .fetch_optional(&mut *tx)
             .await?;
