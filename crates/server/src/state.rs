@@ -12,8 +12,21 @@ use crate::ops::metrics::Metrics;
 use crate::ops::rate_limit::RateLimiters;
 use crate::settings::{RecordingStorage, Settings};
 
+/// Cheap to clone: every middleware layer and handler holds one per request, so it is a
+/// single shared pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub store: Arc<dyn Store>,
     /// Where recording bytes live.
     pub blobs: Arc<dyn BlobStorage>,
@@ -34,7 +47,7 @@ impl AppState {
             RecordingStorage::S3(config) => Arc::new(S3Storage::new(config)?),
         };
         let limiters = Arc::new(RateLimiters::new(&settings));
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             store,
             blobs,
             settings: Arc::new(settings),
@@ -42,6 +55,6 @@ impl AppState {
             metrics: Metrics::global(),
             auth_cache: Arc::default(),
             link_key: Arc::default(),
-        })
+        })))
     }
 }

@@ -344,4 +344,8 @@ pub trait Admin {
     fn backend(&self) -> Backend;
     /// Connections open and idle.
     fn pool_state(&self) -> (u32, usize);
+    /// Moves timeline entries waiting in SQLite's inbox into the timeline table now (the
+    /// committer does it by itself when the inbox fills or writes pause); answers how many
+    /// moved. Reads see the entries either way; PostgreSQL has no inbox.
+    async fn fold_timeline_inbox(&self) -> StoreResult<u64>;
 }

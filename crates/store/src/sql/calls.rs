@@ -15,11 +15,11 @@ use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
     insert_events, sort_key,
 };
-use super::group_commit::append_events_on_sqlite;
 use super::pg_appends::append_batch;
 use super::rollups::{apply_rollups, workspace_time_zone};
 use super::rows::convert_all;
 use super::select::bind_args;
+use super::timeline_inbox::{DROP_INBOX_OF_CALL, append_events_on_sqlite, timeline_sql};
 use super::{Pools, SqlStore, read, write};
 use crate::{
     AuditEntry, CallCursor, CallFilter, CallPage, CallPageRequest, CallPatch, CallSort, CallStore,
@@ -238,10 +238,13 @@ impl CallStore for SqlStore {
     }
 
     async fn call_events(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<CallEvent>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM call_events e JOIN calls c ON c.id = e.call_id \
-             WHERE c.workspace_id = $1 AND e.call_id = $2 ORDER BY e.at, e.id"
-        );
+        let sql = match self.pools {
+            Pools::Sqlite { .. } => timeline_sql(),
+            Pools::Postgres(_) => format!(
+                "SELECT {EVENT_COLUMNS} FROM call_events e JOIN calls c ON c.id = e.call_id \
+                 WHERE c.workspace_id = $1 AND e.call_id = $2 ORDER BY e.at, e.id"
+            ),
+        };
         let rows: Vec<EventRow> = read!(self, pool => {
             sqlx::query_as(AssertSqlSafe(sql))
                 .bind(Uuid::from(workspace))
@@ -340,6 +343,9 @@ impl CallStore for SqlStore {
             };
             let tz = workspace_time_zone!(tx, workspace)?;
             sqlx::query("DELETE FROM calls WHERE id = $1").bind(Uuid::from(id)).execute(&mut *tx).await?;
+            if matches!(self.pools, Pools::Sqlite { .. }) {
+                sqlx::query(DROP_INBOX_OF_CALL).bind(Uuid::from(id)).execute(&mut *tx).await?;
+            }
             apply_rollups!(tx, workspace, &rollup_delta(Some(&call), None, &tz))?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;

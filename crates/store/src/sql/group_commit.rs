@@ -5,20 +5,24 @@
 //! An answer still means "durably committed"; under load, many share one fsync.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use callbase_domain::call::{Call, CallCommand, CallEvent, CallStatus, apply};
 use callbase_domain::{CallId, WorkspaceId};
 use sqlx::{Acquire, AssertSqlSafe, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::call_rows::{CALL_COLUMNS, CallRow, parse_status};
+use super::call_rows::{CALL_COLUMNS, CallRow};
 use super::calls::{command_on_sqlite, create_on_sqlite};
 use super::import::insert_events_in_bulk;
+use super::timeline_inbox::{self, FOLD_AT, append_events_on_sqlite};
 use crate::{Commanded, StoreError, StoreResult};
 
 /// Most writes per transaction; more wait for the next one.
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
+/// A quiet spell this long folds the timeline inbox.
+const FOLD_WHEN_IDLE: Duration = Duration::from_millis(250);
 
 enum Job {
     Create {
@@ -42,6 +46,13 @@ enum Job {
     },
 }
 
+/// What the committer is asked to do.
+enum Request {
+    Write(Job),
+    /// Fold the timeline inbox, after the writes of its batch.
+    Fold(oneshot::Sender<StoreResult<u64>>),
+}
+
 /// A finished job waiting for the commit before it is answered.
 enum Done {
     Create(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
@@ -51,7 +62,7 @@ enum Done {
 
 #[derive(Debug, Clone)]
 pub(crate) struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
+    requests: mpsc::Sender<Request>,
 }
 
 fn stopped() -> StoreError {
@@ -66,9 +77,9 @@ fn commit_failed(err: &sqlx::Error) -> StoreError {
 impl GroupCommit {
     /// Starts the committer on `pool` (the one-connection write pool).
     pub(crate) fn start(pool: SqlitePool) -> Self {
-        let (jobs, queue) = mpsc::channel(QUEUE);
+        let (requests, queue) = mpsc::channel(QUEUE);
         tokio::spawn(run(pool, queue));
-        Self { jobs }
+        Self { requests }
     }
 
     pub(crate) async fn create(
@@ -84,7 +95,7 @@ impl GroupCommit {
             events: events.to_vec(),
             reply,
         };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
+        self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 
@@ -95,7 +106,14 @@ impl GroupCommit {
     ) -> StoreResult<Option<CallStatus>> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Append { workspace, event: event.clone(), reply };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
+        self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Folds the timeline inbox into `call_events` once the writes queued before it commit.
+    pub(crate) async fn fold(&self) -> StoreResult<u64> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Fold(reply)).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 
@@ -108,24 +126,80 @@ impl GroupCommit {
     ) -> StoreResult<Option<Commanded>> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Command { workspace, id, command, actor: actor.map(str::to_owned), reply };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
+        self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
-    while let Some(first) = queue.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
+async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
+    // Entries in the timeline inbox, as far as this run knows: an earlier run may have left
+    // some, so the first quiet spell looks.
+    let mut unfolded: usize = 1;
+    loop {
+        let next = if unfolded > 0 {
+            match tokio::time::timeout(FOLD_WHEN_IDLE, queue.recv()).await {
+                Ok(next) => next,
+                Err(_quiet) => {
+                    unfolded = fold_logged(&pool, unfolded).await;
+                    continue;
+                }
+            }
+        } else {
+            queue.recv().await
+        };
+        let Some(first) = next else { break };
+        let mut requests = vec![first];
+        while requests.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(request) => requests.push(request),
                 Err(_) => break,
             }
         }
-        tracing::trace!(size = jobs.len(), "group commit");
-        match commit_batch(&pool, jobs).await {
-            Ok(done) => answer(done, None),
-            Err((done, err)) => answer(done, Some(&err)),
+        tracing::trace!(size = requests.len(), "group commit");
+        let mut jobs = Vec::with_capacity(requests.len());
+        let mut folds = Vec::new();
+        for request in requests {
+            match request {
+                Request::Write(job) => jobs.push(job),
+                Request::Fold(reply) => folds.push(reply),
+            }
+        }
+        unfolded += jobs.iter().filter(|job| matches!(job, Job::Append { .. })).count();
+        if !jobs.is_empty() {
+            match commit_batch(&pool, jobs).await {
+                Ok(done) => answer(done, None),
+                Err((done, err)) => answer(done, Some(&err)),
+            }
+        }
+        if !folds.is_empty() {
+            let folded = timeline_inbox::fold(&pool).await;
+            if folded.is_ok() {
+                unfolded = 0;
+            }
+            for reply in folds {
+                let copy = folded.as_ref().map(|moved| *moved).map_err(|err| {
+                    StoreError::Database(sqlx::Error::Protocol(format!("fold failed: {err}")))
+                });
+                drop(reply.send(copy));
+            }
+        } else if unfolded >= FOLD_AT {
+            unfolded = fold_logged(&pool, unfolded).await;
+        }
+    }
+}
+
+/// Folds the timeline inbox; answers what remains unfolded. A failure is logged and left
+/// for the next appends to retry (before migrations ran, the inbox does not exist yet).
+async fn fold_logged(pool: &SqlitePool, unfolded: usize) -> usize {
+    match timeline_inbox::fold(pool).await {
+        Ok(moved) => {
+            tracing::debug!(moved, "timeline inbox folded");
+            0
+        }
+        Err(err) if err.to_string().contains("no such table") => 0,
+        Err(err) => {
+            tracing::warn!(error = %err, unfolded, "folding the timeline inbox failed");
+            0
         }
     }
 }
@@ -240,50 +314,6 @@ async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job
                 .collect()
         }
     }
-}
-
-/// The calls' workspaces and statuses (a read of the primary key, nothing decoded whole).
-async fn call_statuses(
-    tx: &mut sqlx::SqliteConnection,
-    ids: &[CallId],
-) -> StoreResult<HashMap<CallId, (WorkspaceId, CallStatus)>> {
-    let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let placeholders = vec!["?"; chunk.len()].join(", ");
-        let sql =
-            format!("SELECT id, workspace_id, status FROM calls WHERE id IN ({placeholders})");
-        let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid, String)>(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id.as_uuid());
-        }
-        for (id, workspace, status) in query.fetch_all(&mut *tx).await? {
-            found.insert(CallId::from(id), (WorkspaceId::from(workspace), parse_status(&status)?));
-        }
-    }
-    Ok(found)
-}
-
-/// Appends `items` (workspace, entry) whose calls exist in their workspace; answers each
-/// with its call's status, or `None`.
-pub(crate) async fn append_events_on_sqlite(
-    tx: &mut sqlx::SqliteConnection,
-    items: &[(WorkspaceId, CallEvent)],
-) -> StoreResult<Vec<Option<CallStatus>>> {
-    let ids: Vec<CallId> = items.iter().map(|(_, event)| event.call_id).collect();
-    let calls = call_statuses(tx, &ids).await?;
-    let mut events = Vec::with_capacity(items.len());
-    let mut statuses = Vec::with_capacity(items.len());
-    for (workspace, event) in items {
-        match calls.get(&event.call_id) {
-            Some((owner, status)) if owner == workspace => {
-                events.push(event.clone());
-                statuses.push(Some(*status));
-            }
-            _ => statuses.push(None),
-        }
-    }
-    insert_events_in_bulk!(tx, &events, false);
-    Ok(statuses)
 }
 
 async fn run_lean_appends(

@@ -44,12 +44,15 @@ pub(crate) fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: b
     sql
 }
 
-/// Appends the `CallEvent`s of `$events` through `$tx`, many per statement.
+/// Appends the `CallEvent`s of `$events` through `$tx` to `call_events` (or the table
+/// named last, of the same columns), many per statement.
 macro_rules! insert_events_in_bulk {
-    ($tx:expr, $events:expr, $numbered:expr) => {{
+    ($tx:expr, $events:expr, $numbered:expr) => {
+        insert_events_in_bulk!($tx, $events, $numbered, "call_events")
+    };
+    ($tx:expr, $events:expr, $numbered:expr, $table:expr) => {{
         let events: &[callbase_domain::call::CallEvent] = $events;
-        let head = $crate::sql::call_rows::INSERT_EVENT.split("VALUES").next().unwrap_or_default();
-        let head = format!("{head}VALUES ");
+        let head = format!("INSERT INTO {} (id, call_id, type, at, actor, data) VALUES ", $table);
         for chunk in events.chunks($crate::sql::import::EVENTS_PER_STATEMENT) {
             let sql = $crate::sql::import::multi_row_sql(&head, 6, chunk.len(), $numbered);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

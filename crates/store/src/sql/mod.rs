@@ -16,6 +16,7 @@ mod recordings;
 mod rollups;
 mod rows;
 mod select;
+mod timeline_inbox;
 mod tokens;
 mod transcripts;
 mod users;
@@ -205,5 +206,13 @@ impl Admin for SqlStore {
 
     fn pool_state(&self) -> (u32, usize) {
         read!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    async fn fold_timeline_inbox(&self) -> StoreResult<u64> {
+        match (&self.group, &self.pools) {
+            (Some(group), _) => group.fold().await,
+            (None, Pools::Sqlite { write, .. }) => timeline_inbox::fold(write).await,
+            (None, Pools::Postgres(_)) => Ok(0),
+        }
     }
 }

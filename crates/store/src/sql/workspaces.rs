@@ -12,7 +12,8 @@ use super::rows::{
     parse_role,
 };
 use super::select::{Arg, Select, bind_args};
-use super::{Backend, SqlStore, read, write};
+use super::timeline_inbox::DROP_INBOX_OF_WORKSPACE;
+use super::{Backend, Pools, SqlStore, read, write};
 use crate::Admin;
 use crate::error::conflict_on_unique;
 use crate::{
@@ -170,6 +171,9 @@ impl WorkspaceStore for SqlStore {
         let audit = AuditEntry { workspace_id: None, ..audit.clone() };
         write!(self, pool => {
             let mut tx = pool.begin().await?;
+            if matches!(self.pools, Pools::Sqlite { .. }) {
+                sqlx::query(DROP_INBOX_OF_WORKSPACE).bind(Uuid::from(id)).execute(&mut *tx).await?;
+            }
             let deleted = sqlx::query("DELETE FROM workspaces WHERE id = $1")
                 .bind(Uuid::from(id))
                 .execute(&mut *tx)

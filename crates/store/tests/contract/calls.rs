@@ -271,3 +271,58 @@ pub(crate) async fn appended_events_touch_nothing_else(store: &dyn Store) {
         "nothing from refused appends"
     );
 }
+
+/// SQLite parks appended entries in an inbox and folds them into the timeline later; a
+/// timeline reads the same before and after the fold, in time order with the entries
+/// that commands wrote, and a deleted call's parked entries go with it.
+pub(crate) async fn appended_events_read_the_same_before_and_after_the_fold(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let kept = logged(store, &sample_call(workspace, 1_750_000_000)).await;
+    let dropped = logged(store, &sample_call(workspace, 1_750_000_100)).await;
+    let entry = |call_id: CallId, second: i64| CallEvent {
+        id: CallEventId::new(),
+        call_id,
+        kind: EventType::Dtmf,
+        at: at_second(second),
+        actor: None,
+        data: json!({ "digits": second.to_string() }),
+    };
+    for second in [1_750_000_030, 1_750_000_010] {
+        assert!(
+            store.append_event(workspace, &entry(kept.id, second)).await.expect("append").is_some()
+        );
+    }
+    store
+        .command_call(
+            workspace,
+            kept.id,
+            CallCommand::Status { status: CallStatus::InProgress, at: at_second(1_750_000_020) },
+            None,
+        )
+        .await
+        .expect("answer");
+    for second in [1_750_000_110, 1_750_000_120] {
+        assert!(
+            store
+                .append_event(workspace, &entry(dropped.id, second))
+                .await
+                .expect("append")
+                .is_some()
+        );
+    }
+    let before = store.call_events(workspace, kept.id).await.expect("timeline");
+    let times: Vec<i64> = before.iter().map(|e| e.at.as_second()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted, "time order across the inbox and the timeline");
+    assert_eq!(before.iter().filter(|e| e.kind == EventType::Dtmf).count(), 2);
+    let elsewhere = new_workspace(store, None).await.id;
+    assert!(store.call_events(elsewhere, kept.id).await.expect("timeline").is_empty());
+
+    let entry_audit = audit(Some(workspace), "call.delete", dropped.id);
+    assert!(store.delete_call(workspace, dropped.id, &entry_audit).await.expect("delete"));
+    store.fold_timeline_inbox().await.expect("fold");
+    assert_eq!(store.call_events(workspace, kept.id).await.expect("timeline"), before);
+    assert!(store.call_events(workspace, dropped.id).await.expect("timeline").is_empty());
+    assert_eq!(store.fold_timeline_inbox().await.expect("fold again"), 0, "the inbox is empty");
+}
