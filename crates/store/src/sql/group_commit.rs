@@ -50,8 +50,10 @@ enum Job {
 enum Request {
     Write(Job),
     /// Fold the timeline inbox, after the writes of its batch.
-    Fold(oneshot::Sender<StoreResult<u64>>),
+    Fold(FoldReply),
 }
+
+type FoldReply = oneshot::Sender<StoreResult<u64>>;
 
 /// A finished job waiting for the commit before it is answered.
 enum Done {
@@ -140,7 +142,8 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             match tokio::time::timeout(FOLD_WHEN_IDLE, queue.recv()).await {
                 Ok(next) => next,
                 Err(_quiet) => {
-                    unfolded = fold_logged(&pool, unfolded).await;
+                    fold_logged(&pool, unfolded).await;
+                    unfolded = 0;
                     continue;
                 }
             }
@@ -148,22 +151,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             queue.recv().await
         };
         let Some(first) = next else { break };
-        let mut requests = vec![first];
-        while requests.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(request) => requests.push(request),
-                Err(_) => break,
-            }
-        }
-        tracing::trace!(size = requests.len(), "group commit");
-        let mut jobs = Vec::with_capacity(requests.len());
-        let mut folds = Vec::new();
-        for request in requests {
-            match request {
-                Request::Write(job) => jobs.push(job),
-                Request::Fold(reply) => folds.push(reply),
-            }
-        }
+        let (jobs, folds) = split(first, &mut queue);
         unfolded += jobs.iter().filter(|job| matches!(job, Job::Append { .. })).count();
         if !jobs.is_empty() {
             match commit_batch(&pool, jobs).await {
@@ -172,35 +160,51 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             }
         }
         if !folds.is_empty() {
-            let folded = timeline_inbox::fold(&pool).await;
-            if folded.is_ok() {
+            if fold_and_answer(&pool, folds).await {
                 unfolded = 0;
             }
-            for reply in folds {
-                let copy = folded.as_ref().map(|moved| *moved).map_err(|err| {
-                    StoreError::Database(sqlx::Error::Protocol(format!("fold failed: {err}")))
-                });
-                drop(reply.send(copy));
-            }
         } else if unfolded >= FOLD_AT {
-            unfolded = fold_logged(&pool, unfolded).await;
+            fold_logged(&pool, unfolded).await;
+            unfolded = 0;
         }
     }
 }
 
-/// Folds the timeline inbox; answers what remains unfolded. A failure is logged and left
-/// for the next appends to retry (before migrations ran, the inbox does not exist yet).
-async fn fold_logged(pool: &SqlitePool, unfolded: usize) -> usize {
+/// `first` and whatever else has queued (up to a batch): the writes, and the folds asked for.
+fn split(first: Request, queue: &mut mpsc::Receiver<Request>) -> (Vec<Job>, Vec<FoldReply>) {
+    let mut jobs = Vec::new();
+    let mut folds = Vec::new();
+    let mut next = Some(first);
+    while let Some(request) = next {
+        match request {
+            Request::Write(job) => jobs.push(job),
+            Request::Fold(reply) => folds.push(reply),
+        }
+        next = if jobs.len() + folds.len() < MAX_BATCH { queue.try_recv().ok() } else { None };
+    }
+    tracing::trace!(size = jobs.len(), "group commit");
+    (jobs, folds)
+}
+
+/// Folds the timeline inbox and tells each asker; true when it worked.
+async fn fold_and_answer(pool: &SqlitePool, folds: Vec<FoldReply>) -> bool {
+    let folded = timeline_inbox::fold(pool).await;
+    for reply in folds {
+        let copy = folded.as_ref().map(|moved| *moved).map_err(|err| {
+            StoreError::Database(sqlx::Error::Protocol(format!("fold failed: {err}")))
+        });
+        drop(reply.send(copy));
+    }
+    folded.is_ok()
+}
+
+/// Folds the timeline inbox. A failure is logged and left for later appends to retry
+/// (before migrations ran, the inbox does not exist yet).
+async fn fold_logged(pool: &SqlitePool, unfolded: usize) {
     match timeline_inbox::fold(pool).await {
-        Ok(moved) => {
-            tracing::debug!(moved, "timeline inbox folded");
-            0
-        }
-        Err(err) if err.to_string().contains("no such table") => 0,
-        Err(err) => {
-            tracing::warn!(error = %err, unfolded, "folding the timeline inbox failed");
-            0
-        }
+        Ok(moved) => tracing::debug!(moved, "timeline inbox folded"),
+        Err(err) if err.to_string().contains("no such table") => {}
+        Err(err) => tracing::warn!(error = %err, unfolded, "folding the timeline inbox failed"),
     }
 }
 
