@@ -71,9 +71,13 @@ fn stopped() -> StoreError {
     StoreError::Database(sqlx::Error::PoolClosed)
 }
 
-/// Each waiter of a failed commit gets its own copy of the reason.
+/// Each of many waiters on one failure gets its own copy of the reason.
+fn shared_failure(reason: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(reason.to_string()))
+}
+
 fn commit_failed(err: &sqlx::Error) -> StoreError {
-    StoreError::Database(sqlx::Error::Protocol(format!("commit failed: {err}")))
+    shared_failure(format_args!("commit failed: {err}"))
 }
 
 impl GroupCommit {
@@ -190,9 +194,10 @@ fn split(first: Request, queue: &mut mpsc::Receiver<Request>) -> (Vec<Job>, Vec<
 async fn fold_and_answer(pool: &SqlitePool, folds: Vec<FoldReply>) -> bool {
     let folded = timeline_inbox::fold(pool).await;
     for reply in folds {
-        let copy = folded.as_ref().map(|moved| *moved).map_err(|err| {
-            StoreError::Database(sqlx::Error::Protocol(format!("fold failed: {err}")))
-        });
+        let copy = folded
+            .as_ref()
+            .map(|moved| *moved)
+            .map_err(|err| shared_failure(format_args!("fold failed: {err}")));
         drop(reply.send(copy));
     }
     folded.is_ok()
@@ -307,16 +312,10 @@ async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job
             .map(|(reply, result)| Done::Command(reply, Box::new(Ok(result))))
             .collect(),
         // Nothing of these was written; each writer learns why.
-        Err(err) => {
-            let reason = err.to_string();
-            replies
-                .into_iter()
-                .map(|reply| {
-                    let err = StoreError::Database(sqlx::Error::Protocol(reason.clone()));
-                    Done::Command(reply, Box::new(Err(err)))
-                })
-                .collect()
-        }
+        Err(err) => replies
+            .into_iter()
+            .map(|reply| Done::Command(reply, Box::new(Err(shared_failure(&err)))))
+            .collect(),
     }
 }
 
@@ -349,18 +348,10 @@ async fn run_lean_appends(
             .zip(statuses)
             .map(|(reply, status)| Done::Append(reply, Ok(status)))
             .collect(),
-        Err(err) => {
-            let reason = err.to_string();
-            replies
-                .into_iter()
-                .map(|reply| {
-                    Done::Append(
-                        reply,
-                        Err(StoreError::Database(sqlx::Error::Protocol(reason.clone()))),
-                    )
-                })
-                .collect()
-        }
+        Err(err) => replies
+            .into_iter()
+            .map(|reply| Done::Append(reply, Err(shared_failure(&err))))
+            .collect(),
     }
 }
 
