@@ -116,6 +116,26 @@ macro_rules! write {
 
 pub(crate) use {read, write};
 
+/// How a database writes the placeholders of a statement built at run time: PostgreSQL
+/// numbers them (`$1`); SQLite binds anonymous `?` in order (sqlx looks every named one up
+/// among all of a statement's parameters, which is quadratic in a multi-row insert).
+pub(crate) trait Placeholders {
+    const NUMBERED: bool;
+}
+
+impl Placeholders for sqlx::SqliteConnection {
+    const NUMBERED: bool = false;
+}
+
+impl Placeholders for sqlx::PgConnection {
+    const NUMBERED: bool = true;
+}
+
+/// Whether statements for `connection` (a transaction derefs to one) use `$n` placeholders.
+pub(crate) fn placeholders_are_numbered<C: Placeholders>(_connection: &C) -> bool {
+    C::NUMBERED
+}
+
 impl SqlStore {
     /// Opens (and for SQLite creates) the database the URL names. Does not migrate.
     pub async fn connect(url: &str, tuning: &SqliteTuning) -> StoreResult<Self> {

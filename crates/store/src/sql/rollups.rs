@@ -8,14 +8,20 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::import::multi_row_sql;
 use super::{SqlStore, read};
 use crate::{GroupKey, StatsGroup, StoreError, StoreResult};
 
-pub(crate) const UPSERT_ROLLUP: &str = "INSERT INTO call_rollups (workspace_id, bucket, user_id, \
+/// The rollup columns, in the order `apply_rollups!` binds them.
+const ROLLUP_INSERT_HEAD: &str = "INSERT INTO call_rollups (workspace_id, bucket, user_id, \
      agent_id, source, direction, calls, inbound, outbound, internal, answered, missed, rang, \
-     ring_seconds, talked, talk_seconds, d0, d1, d2, d3, d4, d5, d6, d7) VALUES ($1, $2, $3, $4, \
-     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-     $24) ON CONFLICT (workspace_id, bucket, user_id, agent_id, source, direction) DO UPDATE SET \
+     ring_seconds, talked, talk_seconds, d0, d1, d2, d3, d4, d5, d6, d7) VALUES ";
+const ROLLUP_COLUMNS: usize = 24;
+/// Rows per upsert: 24 parameters each stay under SQLite's 32,766 and PostgreSQL's 65,535.
+pub(crate) const ROLLUPS_PER_STATEMENT: usize = 500;
+/// Adds each new row's counts to the stored row of the same key.
+const ROLLUP_UPSERT_TAIL: &str = " ON CONFLICT (workspace_id, bucket, user_id, agent_id, \
+     source, direction) DO UPDATE SET \
      calls = call_rollups.calls + excluded.calls, \
      inbound = call_rollups.inbound + excluded.inbound, \
      outbound = call_rollups.outbound + excluded.outbound, \
@@ -31,32 +37,47 @@ pub(crate) const UPSERT_ROLLUP: &str = "INSERT INTO call_rollups (workspace_id, 
      d4 = call_rollups.d4 + excluded.d4, d5 = call_rollups.d5 + excluded.d5, \
      d6 = call_rollups.d6 + excluded.d6, d7 = call_rollups.d7 + excluded.d7";
 
-/// Adds each `(RollupKey, Counters)` of `$deltas` to the rollups of workspace `$workspace`.
+/// The upsert of `rows` rollup rows, with the placeholders of the executor's database.
+/// Keys must be distinct within one statement (PostgreSQL updates a row once per statement).
+pub(crate) fn rollup_upsert_sql(rows: usize, numbered: bool) -> String {
+    let mut sql = multi_row_sql(ROLLUP_INSERT_HEAD, ROLLUP_COLUMNS, rows, numbered);
+    sql.push_str(ROLLUP_UPSERT_TAIL);
+    sql
+}
+
+/// Adds each `(RollupKey, Counters)` of `$deltas` (distinct keys) to the rollups of workspace
+/// `$workspace`, many rows per statement: a bulk load touches thousands of rows per batch.
 macro_rules! apply_rollups {
     ($executor:expr, $workspace:expr, $deltas:expr) => {{
+        let deltas = $deltas;
+        let rows: Vec<(&callbase_domain::call::RollupKey, &callbase_domain::call::Counters)> =
+            deltas.into_iter().map(|(key, counts)| (key, counts)).collect();
+        let numbered = $crate::sql::placeholders_are_numbered(&*$executor);
         let mut result: Result<(), sqlx::Error> = Ok(());
-        for (key, counts) in $deltas {
-            let key: &callbase_domain::call::RollupKey = key;
-            let counts: &callbase_domain::call::Counters = counts;
-            let mut query = sqlx::query($crate::sql::rollups::UPSERT_ROLLUP)
-                .bind(uuid::Uuid::from($workspace))
-                .bind(key.bucket)
-                .bind(key.user_id.map_or(uuid::Uuid::nil(), uuid::Uuid::from))
-                .bind(key.agent_id.unwrap_or(uuid::Uuid::nil()))
-                .bind(key.source.as_str())
-                .bind(key.direction.as_str())
-                .bind(counts.calls)
-                .bind(counts.inbound)
-                .bind(counts.outbound)
-                .bind(counts.internal)
-                .bind(counts.answered)
-                .bind(counts.missed)
-                .bind(counts.rang)
-                .bind(counts.ring_seconds)
-                .bind(counts.talked)
-                .bind(counts.talk_seconds);
-            for bucket in counts.durations {
-                query = query.bind(bucket);
+        for chunk in rows.chunks($crate::sql::rollups::ROLLUPS_PER_STATEMENT) {
+            let sql = $crate::sql::rollups::rollup_upsert_sql(chunk.len(), numbered);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (key, counts) in chunk {
+                query = query
+                    .bind(uuid::Uuid::from($workspace))
+                    .bind(key.bucket)
+                    .bind(key.user_id.map_or(uuid::Uuid::nil(), uuid::Uuid::from))
+                    .bind(key.agent_id.unwrap_or(uuid::Uuid::nil()))
+                    .bind(key.source.as_str())
+                    .bind(key.direction.as_str())
+                    .bind(counts.calls)
+                    .bind(counts.inbound)
+                    .bind(counts.outbound)
+                    .bind(counts.internal)
+                    .bind(counts.answered)
+                    .bind(counts.missed)
+                    .bind(counts.rang)
+                    .bind(counts.ring_seconds)
+                    .bind(counts.talked)
+                    .bind(counts.talk_seconds);
+                for bucket in counts.durations {
+                    query = query.bind(bucket);
+                }
             }
             if let Err(err) = query.execute(&mut *$executor).await {
                 result = Err(err);
