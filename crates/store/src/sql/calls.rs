@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
-use super::call_query::NumberPage;
+use super::call_query::IndexPage;
 use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
     insert_events, sort_key,
@@ -18,7 +18,7 @@ use super::call_rows::{
 use super::pg_appends::append_batch;
 use super::rollups::{apply_rollups, workspace_time_zone};
 use super::rows::convert_all;
-use super::select::bind_args;
+use super::select::{Arg, bind_args};
 use super::timeline_inbox::{DROP_INBOX_OF_CALL, append_events_on_sqlite, timeline_sql};
 use super::{Pools, SqlStore, read, write};
 use crate::{
@@ -361,10 +361,17 @@ impl CallStore for SqlStore {
         filter: &CallFilter,
         page: &CallPageRequest,
     ) -> StoreResult<CallPage> {
-        let (sql, args) = match self.number_page_query(workspace, filter, page).await? {
-            NumberPage::Query(sql, args) => (sql, args),
+        let limit = page.limit.clamp(1, crate::PageRequest::MAX_LIMIT) as usize;
+        let (sql, args) = match self.index_page_query(workspace, filter, page).await? {
+            IndexPage::Query(sql, args) => (sql, args),
             found => {
-                let common = matches!(found, NumberPage::Common);
+                if let Some((sql, args)) = self.word_window_query(workspace, filter, page) {
+                    let items = self.call_rows(sql, args).await?;
+                    if items.len() > limit {
+                        return Ok(page_of(items, limit, page.sort));
+                    }
+                }
+                let common = matches!(found, IndexPage::Common);
                 let select = self.call_select(workspace, filter, common).await?;
                 let key_column = match page.sort {
                     CallSort::StartedAt => "c.started_at",
@@ -374,18 +381,8 @@ impl CallStore for SqlStore {
                 select.keyset(key_column, "c.id", cursor, page.order, page.limit)
             }
         };
-        let rows: Vec<CallRow> = read!(self, pool => {
-            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
-        })?;
-        let mut items: Vec<Call> = convert_all(rows)?;
-        let limit = page.limit.clamp(1, crate::PageRequest::MAX_LIMIT) as usize;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|call| CallCursor { key: sort_key(call, page.sort), id: call.id })
-        } else {
-            None
-        };
-        Ok(CallPage { items, next })
+        let items = self.call_rows(sql, args).await?;
+        Ok(page_of(items, limit, page.sort))
     }
 
     async fn call_stats(
@@ -401,4 +398,26 @@ impl CallStore for SqlStore {
     async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>> {
         self.all_rollup_rows(workspace).await
     }
+}
+
+impl SqlStore {
+    /// The calls a list query selects, in its order.
+    async fn call_rows(&self, sql: String, args: Vec<Arg>) -> StoreResult<Vec<Call>> {
+        let rows: Vec<CallRow> = read!(self, pool => {
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
+        })?;
+        convert_all(rows)
+    }
+}
+
+/// The first `limit` of `items` (fetched one past the page), with the cursor after them when
+/// more follow.
+fn page_of(mut items: Vec<Call>, limit: usize, sort: CallSort) -> CallPage {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|call| CallCursor { key: sort_key(call, sort), id: call.id })
+    } else {
+        None
+    };
+    CallPage { items, next }
 }

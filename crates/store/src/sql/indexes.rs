@@ -17,7 +17,9 @@ const CALL_INDEXES: &[&str] = &[
     "calls_by_user ON calls (workspace_id, user_id, started_at, id)",
     "calls_by_agent ON calls (workspace_id, agent_id, started_at, id) WHERE agent_id IS NOT NULL",
     "calls_by_lead ON calls (workspace_id, lead_id, started_at, id) WHERE lead_id IS NOT NULL",
-    "calls_by_duration ON calls (workspace_id, duration, id)",
+    // Sorted by (duration, id) for sort=duration; the start time carried after the unique id
+    // lets a page of long calls be sorted by start from this index alone.
+    "calls_by_duration_started ON calls (workspace_id, duration, id, started_at)",
     // Reversed digits: "ends with 4567" is a range scan, and the start time beside them lets
     // a page of a number's calls be sorted without reading their rows.
     "calls_by_from_number ON calls (workspace_id, from_rev, started_at, id)",
@@ -27,7 +29,7 @@ const CALL_INDEXES: &[&str] = &[
 ];
 
 /// Indexes an earlier version made, replaced by the ones above.
-const RETIRED_INDEXES: &[&str] = &["calls_by_from_rev", "calls_by_to_rev"];
+const RETIRED_INDEXES: &[&str] = &["calls_by_from_rev", "calls_by_to_rev", "calls_by_duration"];
 
 /// PostgreSQL's full-text index (SQLite's FTS5 table is kept by triggers instead).
 const POSTGRES_INDEXES: &[&str] = &["calls_search ON calls USING GIN (search)"];
@@ -73,11 +75,11 @@ impl SqlStore {
     pub async fn bulk_load_mode(&self, on: bool) -> StoreResult<()> {
         let write = match &self.pools {
             Pools::Sqlite { write, .. } => write,
-            // The planner needs fresh statistics after a bulk load, before autovacuum would.
+            // The planner needs fresh statistics after a bulk load, before autovacuum would,
+            // and index-only scans need the calls' pages marked all-visible by a vacuum.
             Pools::Postgres(pool) if !on => {
-                sqlx::query("ANALYZE calls, call_tags, call_events, call_rollups")
-                    .execute(pool)
-                    .await?;
+                sqlx::query("VACUUM (ANALYZE) calls").execute(pool).await?;
+                sqlx::query("ANALYZE call_tags, call_events, call_rollups").execute(pool).await?;
                 return Ok(());
             }
             Pools::Postgres(_) => return Ok(()),

@@ -97,14 +97,28 @@ impl Select {
 }
 
 impl Select {
-    /// Pages by `(key_column, id_column)` after `cursor` and closes the query.
+    /// Pages by `(key_column, id_column)` after `cursor` and closes the query, fetching one
+    /// row more than the page to tell whether another follows.
     pub(crate) fn keyset(
-        mut self,
+        self,
         key_column: &str,
         id_column: &str,
         cursor: Option<(i64, Uuid)>,
         order: SortOrder,
         limit: u32,
+    ) -> (String, Vec<Arg>) {
+        let fetch = i64::from(limit.clamp(1, PageRequest::MAX_LIMIT)) + 1;
+        self.keyset_fetching(key_column, id_column, cursor, order, fetch)
+    }
+
+    /// Like `keyset`, fetching up to `fetch` rows.
+    pub(crate) fn keyset_fetching(
+        mut self,
+        key_column: &str,
+        id_column: &str,
+        cursor: Option<(i64, Uuid)>,
+        order: SortOrder,
+        fetch: i64,
     ) -> (String, Vec<Arg>) {
         let (op, direction) = match order {
             SortOrder::Ascending => (">", "ASC"),
@@ -114,7 +128,7 @@ impl Select {
             let condition = format!("({key_column}, {id_column}) {op} (?, ?)");
             self.and_each(&condition, vec![Arg::Int(key), Arg::Uuid(id)]);
         }
-        self.args.push(Arg::Int(i64::from(limit.clamp(1, PageRequest::MAX_LIMIT)) + 1));
+        self.args.push(Arg::Int(fetch));
         let sql = format!(
             "{} ORDER BY {key_column} {direction}, {id_column} {direction} LIMIT ${}",
             self.sql,
