@@ -1,6 +1,6 @@
 //! `POST /calls/{id}/recordings`: a raw body or a multipart form, streamed to storage.
 
-use axum::body::Body;
+use axum::body::BodyDataStream;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use callbase_domain::recording::{Recording, RecordingStatus};
@@ -58,26 +58,40 @@ pub async fn upload_recording(
     Query(params): Query<UploadParams>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<RecordingOut>)> {
-    let workspace = principal.require_write()?;
-    state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
-    let limit = state.settings.recording_max_bytes;
+    let is_form =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+            |v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"),
+        );
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {
-        return Err(too_large(limit));
-    }
-    let is_form =
-        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
-            |v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"),
-        );
     let (received, form_notes) = if is_form {
+        let workspace = principal.require_write()?;
+        check_upload(&state, workspace, call_id, declared).await?;
         receive_form(&state, request).await?
     } else {
-        (receive_raw(&state, request.into_body()).await?, None)
+        // A raw upload refused part-way is read to its end (within bounds) before the
+        // answer, so the client, still sending, reads the refusal instead of a reset.
+        let mut body = request.into_body().into_data_stream();
+        let received = async {
+            let workspace = principal.require_write()?;
+            check_upload(&state, workspace, call_id, declared).await?;
+            receive_raw(&state, &mut body).await
+        }
+        .await;
+        match received {
+            Ok(received) => (received, None),
+            Err(err) => {
+                if declared.is_none_or(|length| length <= DRAIN_AT_MOST) {
+                    drain(&mut body).await;
+                }
+                return Err(err);
+            }
+        }
     };
+    let workspace = principal.require_write()?;
     let notes = notes(form_notes.or(params.notes))?;
 
     let id = RecordingId::new();
@@ -114,9 +128,42 @@ pub async fn upload_recording(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-async fn receive_raw(state: &AppState, body: Body) -> ApiResult<Received> {
+/// Most bytes, and longest time, spent reading the rest of a refused upload.
+const DRAIN_AT_MOST: u64 = 8 * 1024 * 1024;
+const DRAIN_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The call exists in the workspace and the declared size is within the limit.
+async fn check_upload(
+    state: &AppState,
+    workspace: callbase_domain::WorkspaceId,
+    call_id: CallId,
+    declared: Option<u64>,
+) -> ApiResult<()> {
+    state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
+    let limit = state.settings.recording_max_bytes;
+    if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+/// Reads and drops what is left of `body`, up to `DRAIN_AT_MOST` bytes and
+/// `DRAIN_FOR_AT_MOST`; past either, the connection is closed with the answer.
+async fn drain(body: &mut BodyDataStream) {
+    let reading = async {
+        let mut read = 0_u64;
+        while let Some(Ok(chunk)) = body.next().await {
+            read += chunk.len() as u64;
+            if read > DRAIN_AT_MOST {
+                break;
+            }
+        }
+    };
+    drop(tokio::time::timeout(DRAIN_FOR_AT_MOST, reading).await);
+}
+
+async fn receive_raw(state: &AppState, stream: &mut BodyDataStream) -> ApiResult<Received> {
     let mut incoming = Incoming::start(state).await?;
-    let mut stream = body.into_data_stream();
     let patience = state.settings.request_timeout;
     while let Some(chunk) = within(patience, stream.next()).await? {
         let chunk = chunk.map_err(|err| {
