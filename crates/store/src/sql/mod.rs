@@ -158,13 +158,17 @@ impl SqlStore {
                     .pragma("cache_size", "-16000");
                 // The one writer keeps every index's hot pages cached: inserts touch many
                 // indexes at scattered places (numbers, durations), readers touch few.
+                // A local file's connection cannot go stale: no ping (a round trip to the
+                // connection's thread) before every use.
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .acquire_timeout(tuning.acquire_timeout)
                     .connect_with(options.clone().pragma("cache_size", "-262144"))
                     .await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(tuning.max_connections.max(1))
+                    .test_before_acquire(false)
                     .acquire_timeout(tuning.acquire_timeout)
                     .connect_with(options.read_only(true))
                     .await?;
