@@ -222,10 +222,9 @@ async fn commit_batch(
         Ok(connection) => connection,
         Err(err) => return Err((jobs.into_iter().map(unrun).collect(), err)),
     };
-    // Timeline entries alone that fit one statement need no transaction: the insert commits
-    // (and syncs) by itself, all or nothing, two round trips to SQLite's thread instead of
-    // four. The calls' statuses read just before it cannot change in between: this is the
-    // only connection that writes.
+    // Timeline entries alone that fit one statement need no transaction: the insert (which
+    // also checks their calls and returns their statuses) commits and syncs by itself, all
+    // or nothing, one round trip to SQLite's thread instead of three.
     let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
     if lean_only && jobs.len() <= EVENTS_PER_STATEMENT {
         return Ok(run_lean_appends(&mut connection, jobs).await);
@@ -258,13 +257,15 @@ async fn commit_batch(
                     };
                     match closed {
                         Ok(()) => done,
-                        Err(err) => done
-                            .into_iter()
-                            .map(|d| with_error(d, shared_failure(&err)))
-                            .collect(),
+                        Err(err) => {
+                            done.into_iter().map(|d| with_error(d, shared_failure(&err))).collect()
+                        }
                     }
                 }
-                Err(err) => lean.into_iter().map(|job| with_error(unrun(job), shared_failure(&err))).collect(),
+                Err(err) => lean
+                    .into_iter()
+                    .map(|job| with_error(unrun(job), shared_failure(&err)))
+                    .collect(),
             });
         }
     }

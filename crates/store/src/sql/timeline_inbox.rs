@@ -9,11 +9,14 @@
 
 use callbase_domain::WorkspaceId;
 use callbase_domain::call::{CallEvent, CallStatus};
-use sqlx::SqlitePool;
+use std::collections::HashMap;
+
 use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, SqlitePool};
+use uuid::Uuid;
 
 use super::call_rows::{EVENT_COLUMNS, parse_status};
-use super::import::insert_events_in_bulk;
+use super::import::{EVENTS_PER_STATEMENT, multi_row_sql};
 use crate::StoreResult;
 
 /// Entries the inbox may hold before the committer folds it; reading a timeline scans it.
@@ -39,42 +42,47 @@ pub(crate) fn timeline_sql() -> String {
     )
 }
 
-/// The statuses of the calls of a batch: `$1` is a JSON array of `[call id in hex,
-/// workspace id in hex]`; a row per item whose call exists in that workspace, with the
-/// item's index. One statement text whatever the batch size, so it is prepared once.
-const BATCH_STATUSES: &str = "SELECT CAST(j.key AS INTEGER), c.status FROM json_each($1) j \
-     JOIN calls c ON c.id = unhex(j.value ->> 0) AND c.workspace_id = unhex(j.value ->> 1)";
-
-/// Appends `items` (workspace, entry) whose calls exist in their workspace to the inbox;
-/// answers each with its call's status, or `None`.
-pub(crate) async fn append_events_on_sqlite(
-    tx: &mut sqlx::SqliteConnection,
-    items: &[(WorkspaceId, CallEvent)],
-) -> StoreResult<Vec<Option<CallStatus>>> {
-    let owners: Vec<[String; 2]> = items
-        .iter()
-        .map(|(workspace, event)| [hex(event.call_id.as_uuid()), hex(workspace.as_uuid())])
-        .collect();
-    let found: Vec<(i64, String)> =
-        sqlx::query_as(BATCH_STATUSES).bind(Json(&owners)).fetch_all(&mut *tx).await?;
-    let mut statuses = vec![None; items.len()];
-    for (index, status) in found {
-        if let Some(slot) = usize::try_from(index).ok().and_then(|i| statuses.get_mut(i)) {
-            *slot = Some(parse_status(&status)?);
-        }
-    }
-    let events: Vec<CallEvent> = items
-        .iter()
-        .zip(&statuses)
-        .filter(|(_, status)| status.is_some())
-        .map(|((_, event), _)| event.clone())
-        .collect();
-    insert_events_in_bulk!(tx, &events, false, "call_events_inbox");
-    Ok(statuses)
+/// The insert of `rows` entries into the inbox, each bound as (id, call id, type, at, actor,
+/// data, workspace id): an entry whose call is not in that workspace is left out, and each
+/// inserted entry returns its id with its call's status. One statement, one round trip.
+fn append_sql(rows: usize) -> String {
+    let head = "INSERT INTO call_events_inbox (id, call_id, type, at, actor, data) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ";
+    let mut sql = multi_row_sql(head, 7, rows, false);
+    sql.push_str(
+        ") v WHERE EXISTS (SELECT 1 FROM calls c WHERE c.id = v.column2 \
+         AND c.workspace_id = v.column7) \
+         RETURNING id, (SELECT c.status FROM calls c WHERE c.id = call_id)",
+    );
+    sql
 }
 
-fn hex(id: &uuid::Uuid) -> String {
-    id.simple().to_string()
+/// Appends `items` (workspace, entry) whose calls exist in their workspace to the inbox;
+/// answers each with its call's status, or `None`. Atomic when `items` fit one statement
+/// (`EVENTS_PER_STATEMENT`); callers with more run it in a transaction.
+pub(crate) async fn append_events_on_sqlite(
+    connection: &mut sqlx::SqliteConnection,
+    items: &[(WorkspaceId, CallEvent)],
+) -> StoreResult<Vec<Option<CallStatus>>> {
+    let mut found: HashMap<Uuid, CallStatus> = HashMap::with_capacity(items.len());
+    for chunk in items.chunks(EVENTS_PER_STATEMENT) {
+        let sql = AssertSqlSafe(append_sql(chunk.len()));
+        let mut query = sqlx::query_as::<_, (Uuid, String)>(sql);
+        for (workspace, event) in chunk {
+            query = query
+                .bind(*event.id.as_uuid())
+                .bind(*event.call_id.as_uuid())
+                .bind(event.kind.as_str())
+                .bind(callbase_domain::to_micros(event.at))
+                .bind(event.actor.as_deref())
+                .bind(Json(&event.data))
+                .bind(*workspace.as_uuid());
+        }
+        for (id, status) in query.fetch_all(&mut *connection).await? {
+            found.insert(id, parse_status(&status)?);
+        }
+    }
+    Ok(items.iter().map(|(_, event)| found.get(event.id.as_uuid()).copied()).collect())
 }
 
 /// Moves every inbox entry whose call still exists into `call_events`, sorted by call, and
