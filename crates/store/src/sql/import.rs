@@ -44,26 +44,31 @@ pub(crate) fn multi_row_sql(head: &str, columns: usize, rows: usize, numbered: b
     sql
 }
 
-/// Appends the `CallEvent`s of `$events` through `$tx` to `call_events` (or the table
-/// named last, of the same columns), many per statement.
+/// Binds the columns `(id, call_id, type, at, actor, data)` of the `CallEvent` `$event`.
+macro_rules! bind_event_columns {
+    ($query:expr, $event:expr) => {{
+        let event: &callbase_domain::call::CallEvent = $event;
+        $query
+            .bind(*event.id.as_uuid())
+            .bind(*event.call_id.as_uuid())
+            .bind(event.kind.as_str())
+            .bind(callbase_domain::to_micros(event.at))
+            .bind(event.actor.as_deref())
+            .bind(sqlx::types::Json(&event.data))
+    }};
+}
+pub(crate) use bind_event_columns;
+
+/// Appends the `CallEvent`s of `$events` through `$tx` to `call_events`, many per statement.
 macro_rules! insert_events_in_bulk {
-    ($tx:expr, $events:expr, $numbered:expr) => {
-        insert_events_in_bulk!($tx, $events, $numbered, "call_events")
-    };
-    ($tx:expr, $events:expr, $numbered:expr, $table:expr) => {{
+    ($tx:expr, $events:expr, $numbered:expr) => {{
         let events: &[callbase_domain::call::CallEvent] = $events;
-        let head = format!("INSERT INTO {} (id, call_id, type, at, actor, data) VALUES ", $table);
+        let head = "INSERT INTO call_events (id, call_id, type, at, actor, data) VALUES ";
         for chunk in events.chunks($crate::sql::import::EVENTS_PER_STATEMENT) {
-            let sql = $crate::sql::import::multi_row_sql(&head, 6, chunk.len(), $numbered);
+            let sql = $crate::sql::import::multi_row_sql(head, 6, chunk.len(), $numbered);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for event in chunk {
-                query = query
-                    .bind(*event.id.as_uuid())
-                    .bind(*event.call_id.as_uuid())
-                    .bind(event.kind.as_str())
-                    .bind(callbase_domain::to_micros(event.at))
-                    .bind(event.actor.as_deref())
-                    .bind(sqlx::types::Json(&event.data));
+                query = $crate::sql::import::bind_event_columns!(query, event);
             }
             query.execute(&mut *$tx).await?;
         }

@@ -11,12 +11,11 @@ use callbase_domain::WorkspaceId;
 use callbase_domain::call::{CallEvent, CallStatus};
 use std::collections::HashMap;
 
-use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, SqlitePool};
 use uuid::Uuid;
 
 use super::call_rows::{EVENT_COLUMNS, parse_status};
-use super::import::{EVENTS_PER_STATEMENT, multi_row_sql};
+use super::import::{EVENTS_PER_STATEMENT, bind_event_columns, multi_row_sql};
 use crate::StoreResult;
 
 /// Entries the inbox may hold before the committer folds it; reading a timeline scans it.
@@ -69,14 +68,7 @@ pub(crate) async fn append_events_on_sqlite(
         let sql = AssertSqlSafe(append_sql(chunk.len()));
         let mut query = sqlx::query_as::<_, (Uuid, String)>(sql);
         for (workspace, event) in chunk {
-            query = query
-                .bind(*event.id.as_uuid())
-                .bind(*event.call_id.as_uuid())
-                .bind(event.kind.as_str())
-                .bind(callbase_domain::to_micros(event.at))
-                .bind(event.actor.as_deref())
-                .bind(Json(&event.data))
-                .bind(*workspace.as_uuid());
+            query = bind_event_columns!(query, event).bind(*workspace.as_uuid());
         }
         for (id, status) in query.fetch_all(&mut *connection).await? {
             found.insert(id, parse_status(&status)?);
