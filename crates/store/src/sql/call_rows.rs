@@ -179,16 +179,9 @@ macro_rules! insert_events {
         let mut result: Result<(), sqlx::Error> = Ok(());
         for event in $events {
             let event: &callbase_domain::call::CallEvent = event;
-            if let Err(err) = sqlx::query($crate::sql::call_rows::INSERT_EVENT)
-                .bind(*event.id.as_uuid())
-                .bind(*event.call_id.as_uuid())
-                .bind(event.kind.as_str())
-                .bind(callbase_domain::to_micros(event.at))
-                .bind(event.actor.as_deref())
-                .bind(sqlx::types::Json(&event.data))
-                .execute(&mut *$executor)
-                .await
-            {
+            let query = sqlx::query($crate::sql::call_rows::INSERT_EVENT);
+            let query = $crate::sql::import::bind_event_columns!(query, event);
+            if let Err(err) = query.execute(&mut *$executor).await {
                 result = Err(err);
                 break;
             }
