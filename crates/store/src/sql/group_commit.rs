@@ -240,34 +240,7 @@ async fn commit_batch(
         jobs.into_iter().partition(|job| matches!(job, Job::Append { .. }));
     let (appends, others): (Vec<Job>, Vec<Job>) = rest.into_iter().partition(is_append);
     if !lean.is_empty() {
-        // Alone in the transaction they need no savepoint: a failure undoes only them.
-        let alone = appends.is_empty() && others.is_empty();
-        if alone {
-            done.extend(run_lean_appends(&mut tx, lean).await);
-        } else {
-            let savepoint = tx.begin().await;
-            done.extend(match savepoint {
-                Ok(mut savepoint) => {
-                    let done = run_lean_appends(&mut savepoint, lean).await;
-                    let all_failed = done.iter().all(|d| matches!(d, Done::Append(_, Err(_))));
-                    let closed = if all_failed {
-                        savepoint.rollback().await
-                    } else {
-                        savepoint.commit().await
-                    };
-                    match closed {
-                        Ok(()) => done,
-                        Err(err) => {
-                            done.into_iter().map(|d| with_error(d, shared_failure(&err))).collect()
-                        }
-                    }
-                }
-                Err(err) => lean
-                    .into_iter()
-                    .map(|job| with_error(unrun(job), shared_failure(&err)))
-                    .collect(),
-            });
-        }
+        done.extend(run_lean_appends_in_savepoint(&mut tx, lean).await);
     }
     for job in others {
         done.push(run_in_savepoint(&mut tx, job).await);
@@ -372,6 +345,30 @@ async fn run_lean_appends(connection: &mut sqlx::SqliteConnection, jobs: Vec<Job
             .into_iter()
             .map(|reply| Done::Append(reply, Err(shared_failure(&err))))
             .collect(),
+    }
+}
+
+/// `run_lean_appends` inside a savepoint of `tx`, undone when they failed (an insert of
+/// more than one statement may have written part of them).
+async fn run_lean_appends_in_savepoint(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    jobs: Vec<Job>,
+) -> Vec<Done> {
+    let mut savepoint = match tx.begin().await {
+        Ok(savepoint) => savepoint,
+        Err(err) => {
+            return jobs
+                .into_iter()
+                .map(|job| with_error(unrun(job), shared_failure(&err)))
+                .collect();
+        }
+    };
+    let done = run_lean_appends(&mut savepoint, jobs).await;
+    let failed = done.iter().all(|d| matches!(d, Done::Append(_, Err(_))));
+    let closed = if failed { savepoint.rollback().await } else { savepoint.commit().await };
+    match closed {
+        Ok(()) => done,
+        Err(err) => done.into_iter().map(|d| with_error(d, shared_failure(&err))).collect(),
     }
 }
 
