@@ -212,16 +212,18 @@ impl SqlStore {
 
     /// True when `set` matches at most `DRIVING_LIMIT` calls (counting stops there).
     async fn is_selective(&self, set: &IdSet) -> StoreResult<bool> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM ({} LIMIT {}) probe",
-            numbered(set.probe.as_deref().unwrap_or(&set.sql), 1),
-            DRIVING_LIMIT + 1
-        );
-        let args = set.args.clone();
-        let count: i64 = read!(self, pool => {
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql)), args).fetch_one(pool).await
-        })?;
-        Ok(count <= DRIVING_LIMIT)
+        let matching = set.probe.as_deref().unwrap_or(&set.sql);
+        Ok(self.count_at_most(matching, set.args.clone(), DRIVING_LIMIT).await? <= DRIVING_LIMIT)
+    }
+
+    /// How many rows `sql` (with `?` placeholders bound to `args`) selects, counting no
+    /// further than `limit + 1`.
+    async fn count_at_most(&self, sql: &str, args: Vec<Arg>, limit: i64) -> StoreResult<i64> {
+        let counted =
+            format!("SELECT COUNT(*) FROM ({} LIMIT {}) probe", numbered(sql, 1), limit + 1);
+        Ok(read!(self, pool => {
+            bind_args!(sqlx::query_scalar(AssertSqlSafe(counted)), args).fetch_one(pool).await
+        })?)
     }
 
     /// A page of calls whose only filter is a number or a minimum duration (and perhaps a
@@ -242,15 +244,7 @@ impl SqlStore {
             return Ok(IndexPage::NotApplicable);
         }
         let (matching, mut args) = indexed.ids(workspace, filter);
-        let counted =
-            format!("SELECT COUNT(*) FROM ({matching} LIMIT {}) probe", INDEX_PAGE_LIMIT + 1);
-        let count_args = args.clone();
-        let count: i64 = read!(self, pool => {
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(numbered(&counted, 1))), count_args)
-                .fetch_one(pool)
-                .await
-        })?;
-        if count > INDEX_PAGE_LIMIT {
+        if self.count_at_most(&matching, args.clone(), INDEX_PAGE_LIMIT).await? > INDEX_PAGE_LIMIT {
             return Ok(IndexPage::Common);
         }
         let (op, direction) = match page.order {

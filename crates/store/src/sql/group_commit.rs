@@ -224,7 +224,7 @@ async fn commit_batch(
     };
     // Timeline entries alone that fit one statement need no transaction: the insert (which
     // also checks their calls and returns their statuses) commits and syncs by itself, all
-    // or nothing, one round trip to SQLite's thread instead of three.
+    // or nothing, one round trip to SQLite's thread instead of four.
     let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
     if lean_only && jobs.len() <= EVENTS_PER_STATEMENT {
         return Ok(run_lean_appends(&mut connection, jobs).await);
@@ -324,8 +324,8 @@ async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job
     }
 }
 
-/// Appends the timeline entries of `jobs` (all `Job::Append`) through `connection`: one read
-/// of their calls, one insert. A failure answers each of them with it.
+/// Appends the timeline entries of `jobs` (all `Job::Append`) through `connection`, one
+/// statement per `EVENTS_PER_STATEMENT`. A failure answers each of them with it.
 async fn run_lean_appends(connection: &mut sqlx::SqliteConnection, jobs: Vec<Job>) -> Vec<Done> {
     let mut items = Vec::with_capacity(jobs.len());
     let mut replies = Vec::with_capacity(jobs.len());

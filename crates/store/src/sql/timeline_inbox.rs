@@ -7,10 +7,10 @@
 //! entries at once. Reading a timeline reads both tables in one statement (one snapshot),
 //! so an entry is found in exactly one of them at any moment.
 
-use callbase_domain::WorkspaceId;
-use callbase_domain::call::{CallEvent, CallStatus};
 use std::collections::HashMap;
 
+use callbase_domain::WorkspaceId;
+use callbase_domain::call::{CallEvent, CallStatus};
 use sqlx::{AssertSqlSafe, SqlitePool};
 use uuid::Uuid;
 

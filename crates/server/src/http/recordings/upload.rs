@@ -67,22 +67,21 @@ pub async fn upload_recording(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let (received, form_notes) = if is_form {
-        let workspace = principal.require_write()?;
-        check_upload(&state, workspace, call_id, declared).await?;
-        receive_form(&state, request).await?
+    let (workspace, received, form_notes) = if is_form {
+        let workspace = check_upload(&state, &principal, call_id, declared).await?;
+        let (received, notes) = receive_form(&state, request).await?;
+        (workspace, received, notes)
     } else {
         // A raw upload refused part-way is read to its end (within bounds) before the
         // answer, so the client, still sending, reads the refusal instead of a reset.
         let mut body = request.into_body().into_data_stream();
         let received = async {
-            let workspace = principal.require_write()?;
-            check_upload(&state, workspace, call_id, declared).await?;
-            receive_raw(&state, &mut body).await
+            let workspace = check_upload(&state, &principal, call_id, declared).await?;
+            Ok((workspace, receive_raw(&state, &mut body).await?))
         }
         .await;
         match received {
-            Ok(received) => (received, None),
+            Ok((workspace, received)) => (workspace, received, None),
             Err(err) => {
                 if declared.is_none_or(|length| length <= DRAIN_AT_MOST) {
                     drain(&mut body).await;
@@ -91,7 +90,6 @@ pub async fn upload_recording(
             }
         }
     };
-    let workspace = principal.require_write()?;
     let notes = notes(form_notes.or(params.notes))?;
 
     let id = RecordingId::new();
@@ -132,19 +130,21 @@ pub async fn upload_recording(
 const DRAIN_AT_MOST: u64 = 8 * 1024 * 1024;
 const DRAIN_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The call exists in the workspace and the declared size is within the limit.
+/// The workspace the caller may write in, when the call exists there and the declared size
+/// is within the limit.
 async fn check_upload(
     state: &AppState,
-    workspace: callbase_domain::WorkspaceId,
+    principal: &Principal,
     call_id: CallId,
     declared: Option<u64>,
-) -> ApiResult<()> {
+) -> ApiResult<callbase_domain::WorkspaceId> {
+    let workspace = principal.require_write()?;
     state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
     let limit = state.settings.recording_max_bytes;
     if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {
         return Err(too_large(limit));
     }
-    Ok(())
+    Ok(workspace)
 }
 
 /// Reads and drops what is left of `body`, up to `DRAIN_AT_MOST` bytes and
