@@ -213,6 +213,7 @@ impl From<StoreError> for ApiError {
             }
             err @ (StoreError::Corrupt { .. }
             | StoreError::Database(_)
+            | StoreError::Sqlite(_)
             | StoreError::Migrate(_)) => Self::internal(err),
         }
     }

@@ -19,6 +19,9 @@ pub enum StoreError {
     Corrupt { column: &'static str, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite connection that appends timeline entries (`sqlite_appender`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -29,7 +32,11 @@ impl StoreError {
     /// The database could not take the request in time: worth retrying, not a fault.
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Database(sqlx::Error::PoolTimedOut))
+        match self {
+            Self::Database(err) => matches!(err, sqlx::Error::PoolTimedOut),
+            Self::Sqlite(err) => err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy),
+            _ => false,
+        }
     }
 
     pub(crate) fn corrupt(column: &'static str, reason: impl std::fmt::Display) -> Self {

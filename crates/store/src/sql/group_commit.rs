@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::call_rows::{CALL_COLUMNS, CallRow};
 use super::calls::{command_on_sqlite, create_on_sqlite};
 use super::import::{EVENTS_PER_STATEMENT, insert_events_in_bulk};
+use super::sqlite_appender::SqliteAppender;
 use super::timeline_inbox::{self, FOLD_AT, append_events_on_sqlite};
 use crate::{Commanded, StoreError, StoreResult};
 
@@ -81,10 +82,11 @@ fn commit_failed(err: &sqlx::Error) -> StoreError {
 }
 
 impl GroupCommit {
-    /// Starts the committer on `pool` (the one-connection write pool).
-    pub(crate) fn start(pool: SqlitePool) -> Self {
+    /// Starts the committer on `pool` (the one-connection write pool); batches of timeline
+    /// entries alone go through `appender` where there is one.
+    pub(crate) fn start(pool: SqlitePool, appender: Option<SqliteAppender>) -> Self {
         let (requests, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, queue));
+        tokio::spawn(run(pool, appender, queue));
         Self { requests }
     }
 
@@ -137,7 +139,11 @@ impl GroupCommit {
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
+async fn run(
+    pool: SqlitePool,
+    appender: Option<SqliteAppender>,
+    mut queue: mpsc::Receiver<Request>,
+) {
     // Entries in the timeline inbox, as far as this run knows: an earlier run may have left
     // some, so the first quiet spell looks.
     let mut unfolded: usize = 1;
@@ -158,7 +164,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
         let (jobs, folds) = split(first, &mut queue);
         unfolded += jobs.iter().filter(|job| matches!(job, Job::Append { .. })).count();
         if !jobs.is_empty() {
-            match commit_batch(&pool, jobs).await {
+            match commit_batch(&pool, appender.as_ref(), jobs).await {
                 Ok(done) => answer(done, None),
                 Err((done, err)) => answer(done, Some(&err)),
             }
@@ -216,16 +222,23 @@ async fn fold_logged(pool: &SqlitePool, unfolded: usize) {
 /// Runs `jobs` in one transaction. On a failed commit, every job is answered with it.
 async fn commit_batch(
     pool: &SqlitePool,
+    appender: Option<&SqliteAppender>,
     jobs: Vec<Job>,
 ) -> Result<Vec<Done>, (Vec<Done>, sqlx::Error)> {
     let mut connection = match pool.acquire().await {
         Ok(connection) => connection,
         Err(err) => return Err((jobs.into_iter().map(unrun).collect(), err)),
     };
+    let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
+    // The appender writes while this holds the write pool's connection: one writer.
+    if let (true, Some(appender)) = (lean_only, appender) {
+        let done = run_lean_appends_on(appender, jobs).await;
+        drop(connection);
+        return Ok(done);
+    }
     // Timeline entries alone that fit one statement need no transaction: the insert (which
     // also checks their calls and returns their statuses) commits and syncs by itself, all
     // or nothing, one round trip to SQLite's thread instead of four.
-    let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
     if lean_only && jobs.len() <= EVENTS_PER_STATEMENT {
         return Ok(run_lean_appends(&mut connection, jobs).await);
     }
@@ -336,6 +349,30 @@ async fn run_lean_appends(connection: &mut sqlx::SqliteConnection, jobs: Vec<Job
         }
     }
     match append_events_on_sqlite(connection, &items).await {
+        Ok(statuses) => replies
+            .into_iter()
+            .zip(statuses)
+            .map(|(reply, status)| Done::Append(reply, Ok(status)))
+            .collect(),
+        Err(err) => replies
+            .into_iter()
+            .map(|reply| Done::Append(reply, Err(shared_failure(&err))))
+            .collect(),
+    }
+}
+
+/// Appends the timeline entries of `jobs` (all `Job::Append`) through `appender`, in one
+/// transaction of its own. A failure answers each of them with it.
+async fn run_lean_appends_on(appender: &SqliteAppender, jobs: Vec<Job>) -> Vec<Done> {
+    let mut items = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Job::Append { workspace, event, reply } = job {
+            items.push((workspace, event));
+            replies.push(reply);
+        }
+    }
+    match appender.append(items).await {
         Ok(statuses) => replies
             .into_iter()
             .zip(statuses)

@@ -16,6 +16,7 @@ mod recordings;
 mod rollups;
 mod rows;
 mod select;
+mod sqlite_appender;
 mod timeline_inbox;
 mod tokens;
 mod transcripts;
@@ -185,7 +186,10 @@ impl SqlStore {
             }
         };
         let group = match &pools {
-            Pools::Sqlite { write, .. } => Some(group_commit::GroupCommit::start(write.clone())),
+            Pools::Sqlite { write, .. } => {
+                let appender = sqlite_appender_for(url)?;
+                Some(group_commit::GroupCommit::start(write.clone(), appender))
+            }
             Pools::Postgres(_) => None,
         };
         let pg_appends = match &pools {
@@ -204,6 +208,17 @@ impl SqlStore {
             Pools::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// The appender for the SQLite database file `url` names; none for an in-memory database,
+/// which a second connection would not see.
+fn sqlite_appender_for(url: &str) -> StoreResult<Option<sqlite_appender::SqliteAppender>> {
+    let options = SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:") {
+        return Ok(None);
+    }
+    sqlite_appender::SqliteAppender::open(path).map(Some)
 }
 
 #[async_trait]

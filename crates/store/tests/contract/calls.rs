@@ -246,15 +246,18 @@ pub(crate) async fn appended_events_touch_nothing_else(store: &dyn Store) {
         actor: Some("user:test".into()),
         data: json!({ "digits": digits }),
     };
-    let appends = (0..20).map(|i| {
-        let event = entry(call.id, &i.to_string());
-        async move { store.append_event(workspace, &event).await }
-    });
+    let entries: Vec<CallEvent> = (0..20).map(|i| entry(call.id, &i.to_string())).collect();
+    let appends = entries.iter().map(|event| store.append_event(workspace, event));
     for status in futures_util::future::join_all(appends).await {
         assert_eq!(status.expect("append"), Some(CallStatus::Ringing));
     }
     let timeline = store.call_events(workspace, call.id).await.expect("timeline");
-    assert_eq!(timeline.iter().filter(|e| e.kind == EventType::Dtmf).count(), 20);
+    let mut appended: Vec<CallEvent> =
+        timeline.iter().filter(|e| e.kind == EventType::Dtmf).cloned().collect();
+    appended.sort_by_key(|e| e.id);
+    let mut expected = entries.clone();
+    expected.sort_by_key(|e| e.id);
+    assert_eq!(appended, expected, "every entry reads back as it was appended");
     let after = store.call(workspace, call.id).await.expect("read").expect("call");
     assert_eq!(after, before, "the call itself is unchanged");
 
