@@ -2,7 +2,9 @@
 //! does a few thousand of those a second; so concurrent call writes queue here, one task
 //! runs whatever has queued in one transaction (each write in its own savepoint, so one
 //! failure does not undo the others), commits once, and only then answers each writer.
-//! An answer still means "durably committed"; under load, many share one fsync.
+//! An answer still means "durably committed"; under load, many share one fsync. A batch of
+//! timeline entries alone goes to the appender's own connection (`sqlite_appender`), which
+//! writes it while this holds the write pool's connection.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -60,7 +62,7 @@ type FoldReply = oneshot::Sender<StoreResult<u64>>;
 enum Done {
     Create(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
     Command(oneshot::Sender<StoreResult<Option<Commanded>>>, Box<StoreResult<Option<Commanded>>>),
-    Append(oneshot::Sender<StoreResult<Option<CallStatus>>>, StoreResult<Option<CallStatus>>),
+    Append(AppendReply, StoreResult<Option<CallStatus>>),
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +232,7 @@ async fn commit_batch(
         Err(err) => return Err((jobs.into_iter().map(unrun).collect(), err)),
     };
     let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
-    // The appender writes while this holds the write pool's connection: one writer.
+    // The appender writes while `connection` is held, so no other write overlaps.
     if let (true, Some(appender)) = (lean_only, appender) {
         let done = run_lean_appends_on(appender, jobs).await;
         drop(connection);
@@ -340,30 +342,23 @@ async fn run_appends(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job
 /// Appends the timeline entries of `jobs` (all `Job::Append`) through `connection`, one
 /// statement per `EVENTS_PER_STATEMENT`. A failure answers each of them with it.
 async fn run_lean_appends(connection: &mut sqlx::SqliteConnection, jobs: Vec<Job>) -> Vec<Done> {
-    let mut items = Vec::with_capacity(jobs.len());
-    let mut replies = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        if let Job::Append { workspace, event, reply } = job {
-            items.push((workspace, event));
-            replies.push(reply);
-        }
-    }
-    match append_events_on_sqlite(connection, &items).await {
-        Ok(statuses) => replies
-            .into_iter()
-            .zip(statuses)
-            .map(|(reply, status)| Done::Append(reply, Ok(status)))
-            .collect(),
-        Err(err) => replies
-            .into_iter()
-            .map(|reply| Done::Append(reply, Err(shared_failure(&err))))
-            .collect(),
-    }
+    let (items, replies) = lean_appends(jobs);
+    let outcome = append_events_on_sqlite(connection, &items).await;
+    answers_to_lean_appends(replies, outcome)
 }
 
 /// Appends the timeline entries of `jobs` (all `Job::Append`) through `appender`, in one
 /// transaction of its own. A failure answers each of them with it.
 async fn run_lean_appends_on(appender: &SqliteAppender, jobs: Vec<Job>) -> Vec<Done> {
+    let (items, replies) = lean_appends(jobs);
+    let outcome = appender.append(items).await;
+    answers_to_lean_appends(replies, outcome)
+}
+
+type AppendReply = oneshot::Sender<StoreResult<Option<CallStatus>>>;
+
+/// The entries of `jobs` (all `Job::Append`) with their workspaces, and who waits for each.
+fn lean_appends(jobs: Vec<Job>) -> (Vec<(WorkspaceId, CallEvent)>, Vec<AppendReply>) {
     let mut items = Vec::with_capacity(jobs.len());
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -372,7 +367,15 @@ async fn run_lean_appends_on(appender: &SqliteAppender, jobs: Vec<Job>) -> Vec<D
             replies.push(reply);
         }
     }
-    match appender.append(items).await {
+    (items, replies)
+}
+
+/// Each waiter's status, or the batch's failure for all of them.
+fn answers_to_lean_appends(
+    replies: Vec<AppendReply>,
+    outcome: StoreResult<Vec<Option<CallStatus>>>,
+) -> Vec<Done> {
+    match outcome {
         Ok(statuses) => replies
             .into_iter()
             .zip(statuses)

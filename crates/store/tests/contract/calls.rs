@@ -7,7 +7,8 @@ use callbase_domain::call::{
 };
 use callbase_domain::{CallEventId, CallId, E164, Timestamp, WorkspaceId, from_micros, now};
 use callbase_store::{
-    CallFilter, CallPageRequest, CallSort, CallStore, Logged, SortOrder, Store, StoreError,
+    CallFilter, CallPageRequest, CallPatch, CallSort, CallStore, Logged, SortOrder, Store,
+    StoreError,
 };
 use serde_json::json;
 
@@ -273,6 +274,45 @@ pub(crate) async fn appended_events_touch_nothing_else(store: &dyn Store) {
         20,
         "nothing from refused appends"
     );
+}
+
+/// Appends share the database with every other writer: edits (a read, then a write, in one
+/// transaction) running among many appends all succeed, and every entry is kept. On SQLite
+/// two overlapping writers would fail such an edit with `SQLITE_BUSY_SNAPSHOT`.
+pub(crate) async fn appends_and_edits_interleave(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let call = logged(store, &sample_call(workspace, 1_750_000_000)).await;
+    let entry = |i: i64| CallEvent {
+        id: CallEventId::new(),
+        call_id: call.id,
+        kind: EventType::Dtmf,
+        at: at_second(1_750_000_001 + i),
+        actor: None,
+        data: json!({ "digits": (i % 10).to_string() }),
+    };
+    // Waves of appends (one batch each) while edits run one after another.
+    let appending = async {
+        for wave in 0..30 {
+            let events: Vec<CallEvent> = (0..10).map(|i| entry(wave * 10 + i)).collect();
+            let appends = events.iter().map(|event| store.append_event(workspace, event));
+            for outcome in futures_util::future::join_all(appends).await {
+                outcome.expect("every append succeeds");
+            }
+        }
+    };
+    let editing = async {
+        for i in 0..30 {
+            let patch = CallPatch { notes: Some(Some(format!("edit {i}"))), ..Default::default() };
+            let entry = audit(Some(workspace), "call.update", call.id);
+            store
+                .update_call(workspace, call.id, &patch, &entry)
+                .await
+                .expect("every edit succeeds");
+        }
+    };
+    futures_util::future::join(appending, editing).await;
+    let timeline = store.call_events(workspace, call.id).await.expect("timeline");
+    assert_eq!(timeline.iter().filter(|e| e.kind == EventType::Dtmf).count(), 300);
 }
 
 /// SQLite parks appended entries in an inbox and folds them into the timeline later; a

@@ -58,6 +58,7 @@ contract!(
     imported_calls_count_like_logged_ones,
     common_matches_walk_the_time_index,
     appended_events_touch_nothing_else,
+    appends_and_edits_interleave,
     appended_events_read_the_same_before_and_after_the_fold,
     recordings_follow_their_call,
     recordings_are_listed_by_filter_and_workspace,
