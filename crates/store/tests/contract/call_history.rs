@@ -1,7 +1,7 @@
 //! Contract cases for the call history: every filter, keyset pages, rare and common matches.
 
 use callbase_domain::CallId;
-use callbase_domain::call::{CallStatus, Direction, Source};
+use callbase_domain::call::{CallCommand, CallStatus, Direction, Source};
 use callbase_store::{
     CallFilter, CallPageRequest, CallPatch, CallSort, CallStore, SortOrder, Store,
 };
@@ -119,6 +119,36 @@ pub(crate) async fn every_filter_narrows_the_history(store: &dyn Store) {
     let page =
         store.list_calls(workspace, &CallFilter::default(), &by_duration).await.expect("list");
     assert_eq!(page.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![outbound.id, plain.id]);
+}
+
+/// A call stays findable by its names while it moves through its lifecycle and its notes
+/// change; replaced notes stop matching.
+pub(crate) async fn names_and_notes_stay_searchable_as_calls_change(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let base = 1_750_000_000;
+    let call = logged(store, &sample_call(workspace, base)).await;
+    let found = |q: &str| {
+        let filter = CallFilter { q: Some(q.into()), ..Default::default() };
+        async move { ids(store, workspace, &filter).await }
+    };
+    assert_eq!(found("schmidt").await, vec![call.id], "a new call");
+    let answer = CallCommand::Status { status: CallStatus::InProgress, at: at_second(base + 5) };
+    store.command_call(workspace, call.id, answer, None).await.expect("answer");
+    assert_eq!(found("schmidt").await, vec![call.id], "after a status change");
+
+    for (notes, gone) in [("callback tomorrow", None), ("no further contact", Some("callback"))] {
+        let patch = CallPatch { notes: Some(Some(notes.into())), ..Default::default() };
+        let entry = audit(Some(workspace), "call.update", call.id);
+        store.update_call(workspace, call.id, &patch, &entry).await.expect("notes");
+        assert_eq!(found(notes).await, vec![call.id], "new notes: {notes}");
+        assert_eq!(found("schmidt").await, vec![call.id], "the name, after notes {notes}");
+        if let Some(gone) = gone {
+            assert!(found(gone).await.is_empty(), "replaced notes no longer match");
+        }
+    }
+    let end = CallCommand::End { at: at_second(base + 90), reason: None };
+    store.command_call(workspace, call.id, end, None).await.expect("end");
+    assert_eq!(found("schmidt").await, vec![call.id], "after the end");
 }
 
 pub(crate) async fn pages_have_no_gaps_while_calls_arrive(store: &dyn Store) {

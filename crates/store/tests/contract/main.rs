@@ -49,6 +49,7 @@ contract!(
     calls_round_trip_and_log_once,
     commands_follow_the_lifecycle,
     every_filter_narrows_the_history,
+    names_and_notes_stay_searchable_as_calls_change,
     pages_have_no_gaps_while_calls_arrive,
     number_pages_walk_in_start_order,
     deleting_a_call_removes_its_timeline_and_counts,
