@@ -79,6 +79,8 @@ impl Default for SqliteTuning {
 pub(crate) enum Pools {
     /// SQLite allows one writer at a time: a one-connection write pool queues writers in
     /// the application instead of failing them with SQLITE_BUSY, while readers run in parallel.
+    /// (The group committer's appender writes through a connection of its own, only while
+    /// it holds this pool's one.)
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
