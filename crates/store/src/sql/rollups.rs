@@ -242,10 +242,24 @@ impl SqlStore {
                 ("NULL AS bucket, NULL AS id_key, direction AS text_key", " GROUP BY direction")
             }
         };
-        let sql = format!(
-            "SELECT {columns}, {SUMS} FROM call_rollups \
-             WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3{group_by}"
-        );
+        // Rows come in key order (workspace, bucket, user, agent, …). Grouping by a user or
+        // an agent sums each hour's rows in that order first, so only the far fewer hourly
+        // sums are sorted for the final grouping, not every row of the period.
+        let hourly = match group {
+            StatsGroup::User => Some("bucket, user_id"),
+            StatsGroup::Agent => Some("bucket, user_id, agent_id"),
+            _ => None,
+        };
+        let source = match hourly {
+            Some(keys) => format!(
+                "(SELECT {keys}, {SUMS} FROM call_rollups \
+                 WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3 GROUP BY {keys}) hourly"
+            ),
+            None => {
+                "call_rollups WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3".to_owned()
+            }
+        };
+        let sql = format!("SELECT {columns}, {SUMS} FROM {source}{group_by}");
         let rows: Vec<GroupedRow> = read!(self, pool => {
             sqlx::query_as(AssertSqlSafe(sql))
                 .bind(Uuid::from(workspace))

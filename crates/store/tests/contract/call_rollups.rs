@@ -135,14 +135,20 @@ pub(crate) async fn rollups_always_equal_a_recomputation(store: &dyn Store) {
 
 pub(crate) async fn stats_sum_rollups_by_group(store: &dyn Store) {
     let workspace = new_workspace(store, None).await.id;
+    let user = new_user(store, "grouped@example.com").await.id;
+    let agent = uuid::Uuid::now_v7();
     let base = 1_750_000_000;
-    for (offset, direction, answered) in [
-        (0, Direction::Inbound, true),
-        (10, Direction::Inbound, false),
-        (7200, Direction::Outbound, true),
+    // The user's calls are two hours apart, the agent's in one hour: each group sums
+    // across hours and across rows of one hour.
+    for (offset, direction, answered, user, agent) in [
+        (0, Direction::Inbound, true, Some(user), Some(agent)),
+        (10, Direction::Inbound, false, None, Some(agent)),
+        (7200, Direction::Outbound, true, Some(user), None),
     ] {
         let mut call = sample_call(workspace, base + offset);
         call.direction = direction;
+        call.user_id = user;
+        call.agent_id = agent;
         let call = logged(store, &call).await;
         if answered {
             let command = CallCommand::Status {
@@ -186,6 +192,19 @@ pub(crate) async fn stats_sum_rollups_by_group(store: &dyn Store) {
             ..Counters::default()
         }
     )));
+    let calls_by = |rows: Vec<(GroupKey, Counters)>| -> HashMap<GroupKey, i64> {
+        rows.into_iter().map(|(key, counts)| (key, counts.calls)).collect()
+    };
+    let by_user = store.call_stats(workspace, from, to, StatsGroup::User).await.expect("stats");
+    assert_eq!(
+        calls_by(by_user),
+        HashMap::from([(GroupKey::User(Some(user)), 2), (GroupKey::User(None), 1)])
+    );
+    let by_agent = store.call_stats(workspace, from, to, StatsGroup::Agent).await.expect("stats");
+    assert_eq!(
+        calls_by(by_agent),
+        HashMap::from([(GroupKey::Agent(Some(agent)), 2), (GroupKey::Agent(None), 1)])
+    );
     let buckets = store.call_stats(workspace, from, to, StatsGroup::Bucket).await.expect("stats");
     assert_eq!(buckets.len(), 2, "two distinct hours");
     let outside = store.call_stats(workspace, 0, from, StatsGroup::All).await.expect("stats");
