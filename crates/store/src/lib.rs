@@ -227,6 +227,16 @@ pub trait CallStore {
     ) -> StoreResult<Vec<(GroupKey, Counters)>>;
     /// Every non-zero rollup row, for checking them against a recomputation.
     async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>>;
+    /// The rollup rows the calls that started in `[from, to)` (µs) would make in `tz`,
+    /// summed per row: for the partial hours at the ends of a statistics window. Reads
+    /// only the columns a contribution needs.
+    async fn call_contributions(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        tz: &jiff::tz::TimeZone,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>>;
 }
 
 /// The do-not-call list (CRM-2).

@@ -398,6 +398,16 @@ impl CallStore for SqlStore {
     async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>> {
         self.all_rollup_rows(workspace).await
     }
+
+    async fn call_contributions(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        tz: &jiff::tz::TimeZone,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        self.contributions_between(workspace, from, to, tz).await
+    }
 }
 
 impl SqlStore {

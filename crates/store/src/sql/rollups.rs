@@ -2,7 +2,8 @@
 //! for `/calls/stats`, rebuilt when a workspace changes its time zone.
 
 use callbase_domain::call::{Call, Counters, DURATION_BUCKETS, Direction, RollupKey, contribution};
-use callbase_domain::{UserId, WorkspaceId};
+use callbase_domain::call::{CallStatus, Source};
+use callbase_domain::{UserId, WorkspaceId, from_micros};
 use jiff::tz::TimeZone;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
@@ -342,3 +343,71 @@ macro_rules! rebuild_rollups {
     }};
 }
 pub(crate) use rebuild_rollups;
+
+/// What a call's contribution to the rollups depends on, and nothing else.
+#[derive(sqlx::FromRow)]
+struct ContributionRow {
+    source: String,
+    direction: String,
+    status: String,
+    user_id: Option<Uuid>,
+    agent_id: Option<Uuid>,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: Option<i64>,
+}
+
+impl ContributionRow {
+    fn contribution(
+        self,
+        workspace: WorkspaceId,
+        tz: &TimeZone,
+    ) -> StoreResult<(RollupKey, Counters)> {
+        let source =
+            Source::parse(&self.source).map_err(|e| StoreError::corrupt("calls.source", e))?;
+        let direction = self
+            .direction
+            .parse::<Direction>()
+            .map_err(|e| StoreError::corrupt("calls.direction", e))?;
+        let status = self
+            .status
+            .parse::<CallStatus>()
+            .map_err(|e| StoreError::corrupt("calls.status", e))?;
+        let mut call =
+            Call::started(workspace, source, direction, status, from_micros(self.started_at));
+        call.user_id = self.user_id.map(Into::into);
+        call.agent_id = self.agent_id;
+        call.answered_at = self.answered_at.map(from_micros);
+        call.ended_at = self.ended_at.map(from_micros);
+        Ok(contribution(&call, tz))
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn contributions_between(
+        &self,
+        workspace: WorkspaceId,
+        from: i64,
+        to: i64,
+        tz: &TimeZone,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        let rows: Vec<ContributionRow> = read!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.source, c.direction, c.status, c.user_id, c.agent_id, c.started_at, \
+                 c.answered_at, c.ended_at FROM calls c \
+                 WHERE c.workspace_id = $1 AND c.started_at >= $2 AND c.started_at < $3",
+            )
+            .bind(Uuid::from(workspace))
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut sums: HashMap<RollupKey, Counters> = HashMap::new();
+        for row in rows {
+            let (key, counts) = row.contribution(workspace, tz)?;
+            sums.entry(key).or_default().add(&counts);
+        }
+        Ok(sums.into_iter().collect())
+    }
+}

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use callbase_domain::call::{Counters, DURATION_EDGES, RollupKey, bucket_start, contribution};
+use callbase_domain::call::{Counters, DURATION_EDGES, RollupKey, bucket_start};
 use callbase_domain::{Timestamp, WorkspaceId, from_micros, now};
-use callbase_store::{CallFilter, CallPageRequest, CallSort, GroupKey, SortOrder, StatsGroup};
+use callbase_store::{GroupKey, StatsGroup};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{ToSpan, Zoned};
@@ -250,27 +250,9 @@ async fn sums(
         if edge_from >= edge_to {
             continue;
         }
-        let filter = CallFilter {
-            from: Some(from_micros(edge_from)),
-            to: Some(from_micros(edge_to)),
-            ..CallFilter::default()
-        };
-        let mut request = CallPageRequest {
-            sort: CallSort::StartedAt,
-            order: SortOrder::Ascending,
-            after: None,
-            limit: 1000,
-        };
-        loop {
-            let page = state.store.list_calls(workspace, &filter, &request).await?;
-            for call in &page.items {
-                let (key, counts) = contribution(call, &window.tz);
-                totals.entry(group_of(&key, group)).or_default().add(&counts);
-            }
-            match page.next {
-                Some(next) => request.after = Some(next),
-                None => break,
-            }
+        let calls = state.store.call_contributions(workspace, edge_from, edge_to, &window.tz);
+        for (key, counts) in calls.await? {
+            totals.entry(group_of(&key, group)).or_default().add(&counts);
         }
     }
     Ok(totals)
