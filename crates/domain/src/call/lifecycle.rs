@@ -94,8 +94,13 @@ pub fn apply(
                 CallStatus::OnHold => (CallStatus::InProgress, EventType::Unhold),
                 _ => (CallStatus::OnHold, EventType::Hold),
             };
-            move_status(call, to, at)?;
-            event(kind, at, json!({}))
+            // After the end, a late hold is kept in the timeline, marked as not applied.
+            let data = if move_status(call, to, at)? {
+                json!({})
+            } else {
+                json!({ "applied": false, "current": call.status })
+            };
+            event(kind, at, data)
         }
         CallCommand::Transfer { at, target, leg: leg_id } => {
             if !call.status.is_connected() {
@@ -246,6 +251,17 @@ pub(crate) mod tests {
         let unhold = apply(&mut c, CallCommand::Hold { at: at(3) }, None).ok();
         assert_eq!(unhold.map(|a| a.events[0].kind), Some(EventType::Unhold));
         assert_eq!(c.status, CallStatus::InProgress);
+    }
+
+    #[test]
+    fn a_hold_after_the_end_is_kept_but_marked_not_applied() {
+        let mut c = call(Direction::Inbound, 0);
+        status(&mut c, CallStatus::InProgress, 1).ok();
+        status(&mut c, CallStatus::Completed, 2).ok();
+        let late = apply(&mut c, CallCommand::Hold { at: at(3) }, None).expect("kept");
+        assert_eq!(late.events[0].kind, EventType::Hold);
+        assert_eq!(late.events[0].data, json!({ "applied": false, "current": "completed" }));
+        assert_eq!(c.status, CallStatus::Completed);
     }
 
     #[test]
