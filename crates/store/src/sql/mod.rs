@@ -148,7 +148,7 @@ impl SqlStore {
                     .into(),
             ))
         })?;
-        let pools = match backend {
+        let (pools, group, pg_appends) = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
@@ -169,13 +169,15 @@ impl SqlStore {
                     .acquire_timeout(tuning.acquire_timeout)
                     .connect_with(options.clone().pragma("cache_size", "-262144"))
                     .await?;
+                let appender = sqlite_appender_for(options.get_filename())?;
+                let group = group_commit::GroupCommit::start(write.clone(), appender);
                 let read = SqlitePoolOptions::new()
                     .max_connections(tuning.max_connections.max(1))
                     .test_before_acquire(false)
                     .acquire_timeout(tuning.acquire_timeout)
                     .connect_with(options.read_only(true))
                     .await?;
-                Pools::Sqlite { read, write }
+                (Pools::Sqlite { read, write }, Some(group), None)
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?.application_name("callbase");
@@ -184,19 +186,9 @@ impl SqlStore {
                     .acquire_timeout(tuning.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Pools::Postgres(pool)
+                let appends = pg_appends::PgAppends::start(pool.clone());
+                (Pools::Postgres(pool), None, Some(appends))
             }
-        };
-        let group = match &pools {
-            Pools::Sqlite { write, .. } => {
-                let appender = sqlite_appender_for(url)?;
-                Some(group_commit::GroupCommit::start(write.clone(), appender))
-            }
-            Pools::Postgres(_) => None,
-        };
-        let pg_appends = match &pools {
-            Pools::Postgres(pool) => Some(pg_appends::PgAppends::start(pool.clone())),
-            Pools::Sqlite { .. } => None,
         };
         Ok(Self { pools, group, pg_appends })
     }
@@ -212,11 +204,11 @@ impl SqlStore {
     }
 }
 
-/// The appender for the SQLite database file `url` names; none for an in-memory database,
+/// The appender for the SQLite database file at `path`; none for an in-memory database,
 /// which a second connection would not see.
-fn sqlite_appender_for(url: &str) -> StoreResult<Option<sqlite_appender::SqliteAppender>> {
-    let options = SqliteConnectOptions::from_str(url)?;
-    let path = options.get_filename();
+fn sqlite_appender_for(
+    path: &std::path::Path,
+) -> StoreResult<Option<sqlite_appender::SqliteAppender>> {
     if path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:") {
         return Ok(None);
     }

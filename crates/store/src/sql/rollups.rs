@@ -358,11 +358,8 @@ struct ContributionRow {
 }
 
 impl ContributionRow {
-    fn contribution(
-        self,
-        workspace: WorkspaceId,
-        tz: &TimeZone,
-    ) -> StoreResult<(RollupKey, Counters)> {
+    /// A call with these facts; its other fields do not count towards the rollups.
+    fn into_call(self, workspace: WorkspaceId) -> StoreResult<Call> {
         let source =
             Source::parse(&self.source).map_err(|e| StoreError::corrupt("calls.source", e))?;
         let direction = self
@@ -379,7 +376,7 @@ impl ContributionRow {
         call.agent_id = self.agent_id;
         call.answered_at = self.answered_at.map(from_micros);
         call.ended_at = self.ended_at.map(from_micros);
-        Ok(contribution(&call, tz))
+        Ok(call)
     }
 }
 
@@ -403,11 +400,8 @@ impl SqlStore {
             .fetch_all(pool)
             .await
         })?;
-        let mut sums: HashMap<RollupKey, Counters> = HashMap::new();
-        for row in rows {
-            let (key, counts) = row.contribution(workspace, tz)?;
-            sums.entry(key).or_default().add(&counts);
-        }
-        Ok(sums.into_iter().collect())
+        let calls: Vec<Call> =
+            rows.into_iter().map(|row| row.into_call(workspace)).collect::<StoreResult<_>>()?;
+        Ok(fold_contributions(&calls, tz).into_iter().collect())
     }
 }
