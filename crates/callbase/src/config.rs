@@ -85,6 +85,28 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLBASE_TRUST_FORWARDED_FOR", value_name = "BOOL", num_args = 0..=1,
         default_missing_value = "true", value_parser = parse::boolean)]
     pub trust_forwarded_for: Option<bool>,
+    /// Proxies (CIDRs, comma-separated) skipped right to left in X-Forwarded-For; with any
+    /// listed, the header counts only on connections from them [default: none].
+    #[arg(long, env = "CALLBASE_TRUSTED_PROXIES", value_name = "CIDRS", value_delimiter = ',',
+        value_parser = parse::cidr)]
+    pub trusted_proxies: Option<Vec<ipnet::IpNet>>,
+    /// Who may create workspaces: anyone or superusers [default: anyone].
+    #[arg(long, env = "CALLBASE_WORKSPACE_CREATION", value_name = "WHO", value_parser = parse::workspace_creation)]
+    pub workspace_creation: Option<callbase_server::WorkspaceCreation>,
+    /// Bearer token /metrics requires; unset, /metrics is open [default: none].
+    #[arg(long, env = "CALLBASE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Destinations fetches may reach besides public addresses on ports 80/443: CIDRs, addresses
+    /// or host names, comma-separated, any port (a PBX on the LAN) [default: none].
+    #[arg(long, env = "CALLBASE_EGRESS_ALLOW", value_name = "LIST", value_delimiter = ',',
+        value_parser = parse::egress_allow)]
+    pub egress_allow: Option<Vec<callbase_app::egress::AllowEntry>>,
+    /// Longest an upload or fetch of a recording may take in all [default: 15m].
+    #[arg(long, env = "CALLBASE_UPLOAD_DEADLINE", value_name = "DURATION", value_parser = parse::duration)]
+    pub upload_deadline: Option<std::time::Duration>,
+    /// Uploads and fetches one token may have in flight at once [default: 4].
+    #[arg(long, env = "CALLBASE_UPLOADS_PER_TOKEN", value_name = "N", value_parser = parse::positive_u32)]
+    pub uploads_per_token: Option<u32>,
     /// Largest recording accepted by upload or fetch, e.g. 100MiB [default: 100MiB].
     #[arg(long, env = "CALLBASE_RECORDING_MAX_SIZE", value_name = "SIZE", value_parser = parse::byte_size)]
     pub recording_max_size: Option<usize>,
@@ -152,6 +174,12 @@ const KNOWN_KEYS: &[&str] = &[
     "request_timeout",
     "shutdown_grace",
     "trust_forwarded_for",
+    "trusted_proxies",
+    "workspace_creation",
+    "metrics_token",
+    "egress_allow",
+    "upload_deadline",
+    "uploads_per_token",
     "recording_max_size",
     "recordings_dir",
     "s3_bucket",
@@ -288,6 +316,19 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileValues) -> Result<(Settings, L
     set!(request_timeout, parse::duration);
     set!(shutdown_grace, parse::duration);
     set!(trust_forwarded_for, parse::boolean);
+    set!(trusted_proxies, |raw: &str| list(raw, parse::cidr));
+    set!(workspace_creation, parse::workspace_creation);
+    if let Some(token) = file.pick("metrics_token", args.metrics_token.clone(), text)? {
+        if token.len() < 16 {
+            return Err(
+                "invalid setting `metrics_token`: must be at least 16 characters".to_owned()
+            );
+        }
+        s.metrics_token = Some(Secret::new(token));
+    }
+    set!(egress_allow, |raw: &str| list(raw, parse::egress_allow));
+    set!(upload_deadline, parse::duration);
+    set!(uploads_per_token, parse::positive_u32);
     if let Some(size) =
         file.pick("recording_max_size", args.recording_max_size, parse::byte_size)?
     {
@@ -296,6 +337,11 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileValues) -> Result<(Settings, L
     s.recording_storage = recording_storage(args, file, &s.data_dir)?;
     s.transcription = transcription(args, file)?;
     Ok((s, logging))
+}
+
+/// A comma-separated list from the file, each item through `item`.
+fn list<T>(raw: &str, item: fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    raw.split(',').filter(|entry| !entry.trim().is_empty()).map(item).collect()
 }
 
 fn text(raw: &str) -> Result<String, String> {

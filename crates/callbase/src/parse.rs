@@ -125,6 +125,29 @@ pub fn boolean(raw: &str) -> Result<bool, String> {
     }
 }
 
+/// A network in CIDR notation, or one address.
+pub fn cidr(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .map(|net| net.trunc())
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is not a CIDR like 10.0.0.0/8 or an address"))
+}
+
+/// `anyone` or `superusers`.
+pub fn workspace_creation(raw: &str) -> Result<callbase_server::WorkspaceCreation, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "anyone" => Ok(callbase_server::WorkspaceCreation::Anyone),
+        "superusers" => Ok(callbase_server::WorkspaceCreation::Superusers),
+        _ => Err(format!("{raw:?} is not anyone or superusers")),
+    }
+}
+
+/// One `--egress-allow` entry: a CIDR, an address or a host name.
+pub fn egress_allow(raw: &str) -> Result<callbase_app::egress::AllowEntry, String> {
+    callbase_app::egress::AllowEntry::parse(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

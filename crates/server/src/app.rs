@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use crate::auth::cache::forget_on_access_changes;
 use crate::http::docs::{self, OpenApiJson};
 use crate::openapi::{ApiDoc, CommonErrors};
-use crate::ops::{health, metrics, rate_limit, responses, timeout};
+use crate::ops::{health, metrics, rate_limit, request_id, responses, timeout};
 use crate::state::AppState;
 
 fn documented_routes() -> OpenApiRouter<AppState> {
@@ -81,6 +81,7 @@ pub fn build_app(state: AppState) -> Router {
             tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(request_id::sanitize))
         .with_state(state)
 }
 
@@ -146,6 +147,7 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
             _ = tick.tick() => {
                 state.metrics.run_upkeep();
                 state.limiters.forget_idle();
+                state.failed_logins.forget_idle();
             }
             _ = retention.tick() => {
                 if let Err(err) = crate::http::recordings::retention::run_once(&state).await {

@@ -13,7 +13,9 @@ pub mod settings;
 pub mod state;
 
 pub use app::{build_app, openapi_document, openapi_json, serve};
-pub use settings::{RateLimit, RecordingStorage, Secret, Settings, Transcription};
+pub use settings::{
+    RateLimit, RecordingStorage, Secret, Settings, Transcription, WorkspaceCreation,
+};
 
 /// Makes rustls use *ring* for every outgoing TLS connection (object storage, fetching
 /// recordings, transcription), so no second crypto library is built. Call once at start-up;

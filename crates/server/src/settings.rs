@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use callbase_app::egress::AllowEntry;
 use callbase_domain::Email;
+use ipnet::IpNet;
 
 /// A value that must never reach a log or a debug print.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,6 +55,13 @@ pub struct Transcription {
     pub model: String,
 }
 
+/// Who may create workspaces (AUTH-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceCreation {
+    Anyone,
+    Superusers,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
@@ -74,6 +83,18 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` entries are skipped, right to left, to find the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Who may create workspaces.
+    pub workspace_creation: WorkspaceCreation,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<Secret>,
+    /// Destinations the egress client may reach beyond public addresses on ports 80 and 443.
+    pub egress_allow: Vec<AllowEntry>,
+    /// Longest an upload or a fetch of a recording may take, from first byte to last.
+    pub upload_deadline: Duration,
+    /// Uploads one token may have in flight at once.
+    pub uploads_per_token: u32,
     /// Largest recording accepted by upload or fetch (413 beyond it).
     pub recording_max_bytes: u64,
     pub recording_storage: RecordingStorage,
@@ -104,6 +125,12 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            workspace_creation: WorkspaceCreation::Anyone,
+            metrics_token: None,
+            egress_allow: Vec::new(),
+            upload_deadline: Duration::from_secs(15 * 60),
+            uploads_per_token: 4,
             recording_max_bytes: 100 * 1024 * 1024,
             recording_storage: RecordingStorage::Filesystem(recordings),
             transcription: None,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use callbase_app::egress::{AllowEntry, Egress, EgressPolicy};
 use callbase_media::storage::{BlobStorage, FilesystemStorage, S3Storage, StorageError};
 use callbase_store::Store;
 use tokio::sync::OnceCell;
@@ -36,17 +37,35 @@ pub struct Shared {
     pub auth_cache: Arc<AuthCache>,
     /// The key signing share links, shared by every instance through the database.
     pub link_key: Arc<OnceCell<Vec<u8>>>,
+    /// The one client for requests to URLs someone supplied (REL-5).
+    pub egress: Egress,
+    /// Uploads in flight per token, capped by `uploads_per_token`.
+    pub uploads: crate::http::recordings::UploadSlots,
+    /// Failed logins per account, limited like attempts per address.
+    pub failed_logins: crate::auth::FailedLogins,
+}
+
+/// Why the state could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("recording storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("egress client: {0}")]
+    Egress(#[from] reqwest::Error),
 }
 
 impl AppState {
     /// # Errors
-    /// When the recording storage is misconfigured.
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, StorageError> {
+    /// When the recording storage is misconfigured or TLS cannot be set up.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, StateError> {
         let blobs: Arc<dyn BlobStorage> = match &settings.recording_storage {
             RecordingStorage::Filesystem(dir) => Arc::new(FilesystemStorage::new(dir.clone())),
             RecordingStorage::S3(config) => Arc::new(S3Storage::new(config)?),
         };
         let limiters = Arc::new(RateLimiters::new(&settings));
+        crate::install_tls_provider();
+        let egress = Egress::new(EgressPolicy::new(&egress_entries(&settings)))?;
+        let failed_logins = crate::auth::FailedLogins::new(settings.login_attempts_per_minute);
         Ok(Self(Arc::new(Shared {
             store,
             blobs,
@@ -55,6 +74,26 @@ impl AppState {
             metrics: Metrics::global(),
             auth_cache: Arc::default(),
             link_key: Arc::default(),
+            egress,
+            uploads: crate::http::recordings::UploadSlots::default(),
+            failed_logins,
         })))
     }
+}
+
+/// The operator's allow-list, plus the transcription service they configured themselves
+/// (often a whisper server on the same host or LAN).
+fn egress_entries(settings: &Settings) -> Vec<AllowEntry> {
+    let mut entries = settings.egress_allow.clone();
+    let transcription_host = settings
+        .transcription
+        .as_ref()
+        .and_then(|service| reqwest::Url::parse(&service.url).ok())
+        .and_then(|url| url.host_str().map(|host| host.trim_matches(['[', ']']).to_owned()));
+    if let Some(host) = transcription_host
+        && let Ok(entry) = AllowEntry::parse(&host)
+    {
+        entries.push(entry);
+    }
+    entries
 }

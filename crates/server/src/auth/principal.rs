@@ -2,14 +2,18 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use ipnet::IpNet;
+
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method};
 use callbase_domain::{Role, WorkspaceId, now};
 use callbase_store::{AuditEntry, Token, TokenKind, User};
 
-use super::secret::{SESSION_COOKIE, hash_secret};
+use super::secret::{hash_secret, session_cookie_name};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// Header that picks the workspace a session acts in.
@@ -27,26 +31,48 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    pub(crate) fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> Self {
-        Self::from_head(&parts.headers, &parts.extensions, trust_forwarded_for)
+    pub(crate) fn from_parts(parts: &Parts, settings: &Settings) -> Self {
+        Self::from_head(&parts.headers, &parts.extensions, settings)
     }
 
     pub(crate) fn from_head(
         headers: &axum::http::HeaderMap,
         extensions: &axum::http::Extensions,
-        trust_forwarded_for: bool,
+        settings: &Settings,
     ) -> Self {
-        let forwarded = trust_forwarded_for
-            .then(|| headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|first| first.trim().parse::<IpAddr>().ok());
         let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let forwarded = if settings.trust_forwarded_for {
+            forwarded_client(headers, peer, &settings.trusted_proxies)
+        } else {
+            None
+        };
         let request_id =
             headers.get("x-request-id").and_then(|value| value.to_str().ok()).map(str::to_owned);
         Self { addr: forwarded.or(peer), request_id }
     }
+}
+
+/// The client behind our proxies: `X-Forwarded-For` read from the right, where each proxy
+/// appended the address it was called from, skipping the proxies we trust. Whatever a client
+/// wrote on the left itself is never reached while a hop is untrusted. When trusted proxies are
+/// listed, the header counts only if the connection itself comes from one of them.
+fn forwarded_client(
+    headers: &axum::http::HeaderMap,
+    peer: Option<IpAddr>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let is_trusted = |addr: &IpAddr| trusted.iter().any(|net| net.contains(addr));
+    if !trusted.is_empty() && !peer.is_some_and(|peer| is_trusted(&peer)) {
+        return None;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    hops.iter().rev().find(|hop| !is_trusted(hop)).or(hops.first()).copied()
 }
 
 impl FromRequestParts<AppState> for ClientInfo {
@@ -56,7 +82,7 @@ impl FromRequestParts<AppState> for ClientInfo {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_parts(parts, state.settings.trust_forwarded_for))
+        Ok(Self::from_parts(parts, &state.settings))
     }
 }
 
@@ -161,7 +187,8 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(principal) = parts.extensions.get::<Self>() {
             return Ok(principal.clone());
         }
-        let secret = bearer_secret(parts).ok_or_else(|| {
+        let cookie_name = session_cookie_name(state.settings.public_url.as_deref());
+        let (secret, carrier) = bearer_secret(parts, cookie_name).ok_or_else(|| {
             unauthenticated("send Authorization: Bearer <token> (from POST /api/v1/auth/login or /api/v1/tokens)")
         })?;
         // One read (or a recent one): the token, its user and the role in its workspace.
@@ -178,6 +205,9 @@ impl FromRequestParts<AppState> for Principal {
                 fresh
             }
         };
+        if carrier == Carrier::Cookie {
+            check_same_origin(parts, &state.settings)?;
+        }
         let callbase_store::Authenticated { mut token, user, role } = authenticated;
         let at = now();
         if token.revoked_at.is_some() {
@@ -202,7 +232,7 @@ impl FromRequestParts<AppState> for Principal {
                 callbase_store::Authenticated { token: token.clone(), user: user.clone(), role };
             state.auth_cache.put(&secret_hash, touched);
         }
-        let client = ClientInfo::from_parts(parts, state.settings.trust_forwarded_for);
+        let client = ClientInfo::from_parts(parts, &state.settings);
         let principal = Self { user, token, workspace, client };
         parts.extensions.insert(principal.clone());
         Ok(principal)
@@ -213,12 +243,22 @@ fn unauthenticated(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated, message).with_header(WWW_AUTHENTICATE, "Bearer")
 }
 
+/// Where a request's secret came from: cookies ride along on cross-site requests, bearer
+/// headers never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carrier {
+    Bearer,
+    Cookie,
+}
+
 /// `Authorization: Bearer …`, else the session cookie the web UI holds.
-fn bearer_secret(parts: &Parts) -> Option<String> {
+fn bearer_secret(parts: &Parts, cookie_name: &str) -> Option<(String, Carrier)> {
     if let Some(value) = parts.headers.get(AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, secret) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim().to_owned());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| (secret.trim().to_owned(), Carrier::Bearer));
     }
     parts
         .headers
@@ -227,8 +267,42 @@ fn bearer_secret(parts: &Parts) -> Option<String> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .find(|(name, _)| *name == cookie_name)
+        .map(|(_, value)| (value.to_owned(), Carrier::Cookie))
+}
+
+/// A change authenticated by the cookie must come from our own pages: the browser's
+/// `Sec-Fetch-Site: same-origin`, or an `Origin` equal to the public URL's (else the request's
+/// own host). Reads and bearer-token requests are not affected.
+fn check_same_origin(parts: &Parts, settings: &Settings) -> ApiResult<()> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let header = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if header("sec-fetch-site") == Some("same-origin") {
+        return Ok(());
+    }
+    let same = header(ORIGIN.as_str()).is_some_and(|origin| match settings.public_url.as_deref() {
+        Some(public) => origin_of(public) == origin,
+        None => header(HOST.as_str()).is_some_and(|host| {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        }),
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::CrossSiteRequest,
+            "a change made with the session cookie must come from this site's own pages \
+             (same-origin Origin); scripts send Authorization: Bearer instead",
+        ))
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |slash| &url[..after_scheme + slash])
 }
 
 /// An API token acts in its own workspace; a session in the one `X-Workspace-Id` names,

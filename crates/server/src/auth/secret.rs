@@ -10,6 +10,20 @@ use sha2::{Digest, Sha256};
 
 /// The cookie that carries a login session for the web UI.
 pub const SESSION_COOKIE: &str = "callbase_session";
+/// The cookie's name over https: the `__Host-` prefix makes browsers refuse it unless it was
+/// set by this exact origin over TLS with `Path=/` and no `Domain`, so a sibling subdomain
+/// cannot plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-callbase_session";
+
+/// The session cookie's name for a server whose public URL is `public_url`.
+#[must_use]
+pub fn session_cookie_name(public_url: Option<&str>) -> &'static str {
+    if public_url.is_some_and(|url| url.starts_with("https://")) {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 pub struct GeneratedSecret {
     /// What the client gets, once.

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::users::UserOut;
 use super::workspaces::MembershipOut;
 use crate::auth::{
-    ClientInfo, Principal, SESSION_COOKIE, generate_secret, hash_password, verify_password,
+    ClientInfo, Principal, generate_secret, hash_password, session_cookie_name, verify_password,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
@@ -52,6 +52,8 @@ pub async fn login(
 ) -> ApiResult<impl IntoResponse> {
     // Before checking the password: a limited client learns nothing, right or wrong.
     state.limiters.check_login(client.addr)?;
+    let account = input.email.to_string();
+    state.failed_logins.check(&account)?;
     let credentials = state.store.user_credentials(&input.email).await?;
     let user = match credentials {
         Some((user, hash)) => verify_password(input.password, hash).await.then_some(user),
@@ -62,11 +64,13 @@ pub async fn login(
         }
     };
     let Some(user) = user else {
+        state.failed_logins.failed(&account);
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "wrong e-mail address or password",
         ));
     };
+    state.failed_logins.succeeded(&account);
     if user.status == UserStatus::Suspended {
         return Err(ApiError::new(ErrorCode::AccountSuspended, "this account is suspended"));
     }
@@ -131,12 +135,14 @@ pub async fn logout(
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, cookie)])))
 }
 
-/// HttpOnly and SameSite so page scripts and other sites cannot use it; Secure behind HTTPS.
+/// HttpOnly and SameSite so page scripts and other sites cannot use it; behind HTTPS also
+/// Secure, under the `__Host-` name.
 fn session_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure =
-        state.settings.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
+    let public_url = state.settings.public_url.as_deref();
+    let secure = public_url.is_some_and(|url| url.starts_with("https://"));
+    let name = session_cookie_name(public_url);
     let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))

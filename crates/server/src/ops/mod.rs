@@ -3,5 +3,6 @@
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod request_id;
 pub mod responses;
 pub mod timeout;

@@ -83,11 +83,8 @@ fn check<K: std::hash::Hash + Eq + Clone>(
 pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limiters = &state.limiters;
     if let Some(limiter) = &limiters.per_ip {
-        let client = ClientInfo::from_head(
-            request.headers(),
-            request.extensions(),
-            state.settings.trust_forwarded_for,
-        );
+        let client =
+            ClientInfo::from_head(request.headers(), request.extensions(), &state.settings);
         if let Some(addr) = client.addr
             && let Err(err) = check(limiter, &addr, "too many requests from this address")
         {

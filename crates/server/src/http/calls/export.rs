@@ -48,16 +48,11 @@ ring_seconds,talk_seconds,end_reason,disposition,tags,notes,blocked,has_recordin
 cost_amount,cost_currency\r\n";
 
 /// One CSV field: quoted when needed, and defused when a spreadsheet would run it as a
-/// formula (`=`, `@`, or `+`/`-` not followed by a digit, as phone numbers are).
+/// formula. Any cell that opens with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, except a cell that is a whole phone number (`+` and digits only), which no
+/// spreadsheet evaluates: `+1+cmd|' /C calc'!A0` or `-2+3+cmd|…` would be.
 fn csv_field(out: &mut String, value: &str) {
-    let mut chars = value.chars();
-    let first = chars.next();
-    let second = chars.next();
-    let formula = match first {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !second.is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_phone_number(value);
     let quote = formula || value.contains([',', '"', '\n', '\r']);
     if quote {
         out.push('"');
@@ -69,6 +64,12 @@ fn csv_field(out: &mut String, value: &str) {
     } else {
         out.push_str(value);
     }
+}
+
+/// `^\+?[0-9]+$`: a number as callbase stores it (E.164) or as digits alone.
+fn is_phone_number(value: &str) -> bool {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn csv_row(out: &mut String, call: Call) {
@@ -197,5 +198,13 @@ mod tests {
         assert_eq!(field("+49301234567"), "+49301234567", "phone numbers stay as they are");
         assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(field("-cmd"), "\"'-cmd\"");
+        assert_eq!(field("+1+cmd|' /C calc'!A0"), "\"'+1+cmd|' /C calc'!A0\"");
+        assert_eq!(field("-2+3+cmd|' /C calc'!A0"), "\"'-2+3+cmd|' /C calc'!A0\"");
+        assert_eq!(field("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(field("\tx"), "\"'\tx\"");
+        assert_eq!(field("\rx"), "\"'\rx\"");
+        assert_eq!(field("1234"), "1234");
+        assert_eq!(field("+"), "\"'+\"", "a lone sign is not a number");
+        assert_eq!(field("-5"), "\"'-5\"", "only + may open a number");
     }
 }

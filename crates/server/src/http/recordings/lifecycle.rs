@@ -3,10 +3,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use callbase_app::egress::EgressError;
 use callbase_domain::recording::{Recording, RecordingStatus};
 use callbase_domain::{CallId, RecordingId, Timestamp, now};
 use callbase_store::{PageRequest, RecordingChange, RecordingFilter};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -52,7 +52,8 @@ pub async fn start_recording(
     JsonOrEmpty(input): JsonOrEmpty<StartIn>,
 ) -> ApiResult<(StatusCode, Json<RecordingOut>)> {
     let workspace = principal.require_write()?;
-    let external_url = input.external_url.as_deref().map(checked_url).transpose()?;
+    let external_url =
+        input.external_url.as_deref().map(|url| checked_url(&state, url)).transpose()?;
     let at = now();
     let recording = Recording {
         id: RecordingId::new(),
@@ -115,7 +116,7 @@ pub async fn stop_recording(
     change.status = Some(RecordingStatus::Processing);
     change.ended_at = Some(input.ended_at.unwrap_or(change.at));
     if let Some(url) = input.external_url.as_deref() {
-        change.external_url = Some(Some(checked_url(url)?));
+        change.external_url = Some(Some(checked_url(&state, url)?));
     }
     let audit = principal.audit("recording.stop", "recording", active.id);
     let stopped = state
@@ -141,6 +142,7 @@ pub async fn fetch_recording(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<Json<RecordingOut>> {
     let workspace = principal.require_write()?;
+    let _slot = state.uploads.take(principal.token.id, state.settings.uploads_per_token)?;
     let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
     if recording.media.is_some() {
         return Err(ApiError::new(ErrorCode::Conflict, "the recording's media is stored already"));
@@ -181,51 +183,54 @@ pub async fn fetch_recording(
     }
 }
 
-/// Streams `url` into a temporary file and on into storage.
+/// Streams `url` into a temporary file and on into storage, through the egress client.
 async fn download(
     state: &AppState,
     id: RecordingId,
     url: &str,
 ) -> ApiResult<callbase_domain::recording::MediaFacts> {
-    let upstream = |reason: String| {
-        ApiError::new(ErrorCode::UpstreamFailed, format!("fetching {url} failed: {reason}"))
-    };
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        // As for uploads: any duration, but no wait for bytes longer than a minute.
-        .read_timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(ApiError::internal)?;
-    let response = client.get(url).send().await.map_err(|e| upstream(e.to_string()))?;
-    if !response.status().is_success() {
-        return Err(upstream(format!("it answered {}", response.status())));
-    }
     let limit = state.settings.recording_max_bytes;
-    if response.content_length().is_some_and(|length| length > limit) {
+    let url = state.egress.parse_url(url).map_err(|err| egress_refusal(&err, limit))?;
+    let mut answer = state
+        .egress
+        .get(&url, state.settings.upload_deadline)
+        .await
+        .map_err(|err| egress_refusal(&err, limit))?;
+    if answer.content_length().is_some_and(|length| length > limit) {
         return Err(super::ingest::too_large(limit));
     }
     let mut incoming = Incoming::start(state).await?;
-    let mut body = response.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        incoming.write(&chunk.map_err(|e| upstream(e.to_string()))?).await?;
+    while let Some(chunk) = answer.chunk().await.map_err(|err| egress_refusal(&err, limit))? {
+        incoming.write(&chunk).await?;
     }
     store_received(state, id, incoming.finish().await?).await
+}
+
+/// What the caller is told when the egress client refused or got nothing usable: the rule,
+/// never what answered.
+fn egress_refusal(err: &EgressError, limit: u64) -> ApiError {
+    match err {
+        EgressError::InvalidUrl(_) => ApiError::invalid_field("external_url", err),
+        EgressError::Refused => ApiError::new(ErrorCode::DestinationRefused, err.to_string())
+            .with_details(json!({ "field": "external_url" })),
+        EgressError::NoAnswer => ApiError::new(
+            ErrorCode::UpstreamFailed,
+            "fetching the recording failed: the URL gave no usable answer",
+        ),
+        EgressError::TooLarge { .. } => super::ingest::too_large(limit),
+    }
 }
 
 fn not_active() -> ApiError {
     ApiError::new(ErrorCode::RecordingNotActive, "the call has no recording in progress")
 }
 
-/// External URLs are http or https, at most 2,000 characters.
-fn checked_url(raw: &str) -> ApiResult<String> {
-    let raw = raw.trim();
-    let parsed = reqwest::Url::parse(raw)
-        .map_err(|e| ApiError::invalid_field("external_url", format!("not a URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || raw.len() > 2000 || parsed.host().is_none() {
-        return Err(ApiError::invalid_field(
-            "external_url",
-            "must be an http or https URL of at most 2000 characters",
-        ));
+/// External URLs are http or https, at most 2,000 characters, to a destination the egress
+/// policy allows (checked again address by address when fetched); credentials are dropped.
+fn checked_url(state: &AppState, raw: &str) -> ApiResult<String> {
+    if raw.trim().len() > 2000 {
+        return Err(ApiError::invalid_field("external_url", "must be at most 2000 characters"));
     }
-    Ok(parsed.to_string())
+    let url = state.egress.parse_url(raw).map_err(|err| egress_refusal(&err, 0))?;
+    Ok(url.to_string())
 }

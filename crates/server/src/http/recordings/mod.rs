@@ -4,12 +4,14 @@
 mod ingest;
 
 pub use ingest::clear_abandoned_uploads;
+pub use slots::{UploadSlot, UploadSlots};
 mod lifecycle;
 mod links;
 pub(crate) mod manage;
 mod media;
 mod range;
 pub mod retention;
+mod slots;
 mod transcribe;
 mod transcripts;
 mod upload;
@@ -99,7 +101,10 @@ impl From<Recording> for RecordingOut {
             size_bytes: media.map(|m| m.size_bytes),
             sha256: media.map(|m| m.sha256.clone()),
             media_url: media.map(|_| format!("/api/v1/recordings/{}/media", recording.id)),
-            external_url: recording.external_url,
+            external_url: recording
+                .external_url
+                .as_deref()
+                .map(callbase_app::egress::without_credentials),
             failure: recording.failure,
             notes: recording.notes,
             uploaded_by: recording.uploaded_by,

@@ -16,6 +16,11 @@ use crate::extract::{Json, Path};
 use crate::settings::Transcription;
 use crate::state::AppState;
 
+/// Longest a transcription may take, upload of the audio included.
+const TRANSCRIPTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+/// Largest transcript answer read (hours of segments fit in far less).
+const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The `verbose_json` answer, as documented for `POST /v1/audio/transcriptions`.
 #[derive(Debug, Deserialize)]
 struct VerboseTranscription {
@@ -93,22 +98,17 @@ async fn request_transcription(
         .text("response_format", "verbose_json")
         .text("timestamp_granularities[]", "segment");
     let url = format!("{}/v1/audio/transcriptions", service.url.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(600))
-        .build()
-        .map_err(ApiError::internal)?;
-    let mut request = client.post(&url).multipart(form);
+    let url = reqwest::Url::parse(&url).map_err(ApiError::internal)?;
+    let mut request = state
+        .egress
+        .request(reqwest::Method::POST, &url, TRANSCRIPTION_DEADLINE)
+        .map_err(|err| upstream(err.to_string()))?
+        .multipart(form);
     if let Some(api_key) = &service.api_key {
         request = request.bearer_auth(api_key.expose());
     }
-    let response = request.send().await.map_err(|e| upstream(e.to_string()))?;
-    let status = response.status();
-    let body = response.bytes().await.map_err(|e| upstream(e.to_string()))?;
-    if !status.is_success() {
-        let excerpt: String = String::from_utf8_lossy(&body).chars().take(300).collect();
-        return Err(upstream(format!("it answered {status}: {excerpt}")));
-    }
+    let answer = state.egress.send(request).await.map_err(|err| upstream(err.to_string()))?;
+    let body = answer.bytes(MAX_ANSWER_BYTES).await.map_err(|err| upstream(err.to_string()))?;
     serde_json::from_slice(&body)
         .map_err(|e| upstream(format!("its answer is not verbose_json: {e}")))
 }

@@ -58,6 +58,7 @@ pub async fn upload_recording(
     Query(params): Query<UploadParams>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<RecordingOut>)> {
+    let _slot = state.uploads.take(principal.token.id, state.settings.uploads_per_token)?;
     let is_form =
         request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
             |v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"),
@@ -187,11 +188,11 @@ async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received
     })?;
     let mut received = None;
     let mut notes = None;
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+    let patience = state.settings.request_timeout;
+    while let Some(mut field) = within(patience, form.next_field()).await?.map_err(bad)? {
         let is_file = field.name() == Some("file") || field.file_name().is_some();
         if is_file && received.is_none() {
             let mut incoming = Incoming::start(state).await?;
-            let patience = state.settings.request_timeout;
             while let Some(chunk) = within(patience, field.chunk()).await?.map_err(bad)? {
                 incoming.write(&chunk).await?;
             }
@@ -199,7 +200,7 @@ async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received
         } else if field.name() == Some("notes") {
             // Read in pieces so an endless field cannot fill memory.
             let mut text = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            while let Some(chunk) = within(patience, field.chunk()).await?.map_err(bad)? {
                 text.extend_from_slice(&chunk);
                 if text.len() > 40_000 {
                     return Err(ApiError::invalid_field("notes", "at most 10000 characters"));
@@ -215,8 +216,9 @@ async fn receive_form(state: &AppState, request: Request) -> ApiResult<(Received
     Ok((received, notes))
 }
 
-/// Uploads may take as long as they need, but no single wait for bytes may take longer than
-/// the request timeout (a stalled client is answered 408 and its partial file removed).
+/// Within the upload deadline an upload may take its time, but no single wait for bytes — in
+/// the file, in any other field, between fields — may take longer than the request timeout (a
+/// stalled client is answered 408 and its partial file removed).
 async fn within<T>(patience: std::time::Duration, next: impl Future<Output = T>) -> ApiResult<T> {
     tokio::time::timeout(patience, next).await.map_err(|_| {
         ApiError::new(

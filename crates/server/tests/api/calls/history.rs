@@ -9,6 +9,7 @@ both_databases!(
     history_finds_numbers_in_any_format,
     history_pages_and_filters,
     export_streams_csv_and_ndjson_with_filters,
+    export_defuses_spreadsheet_formulas,
 );
 
 async fn history_finds_numbers_in_any_format(app: TestApp) {
@@ -183,4 +184,46 @@ async fn export_streams_csv_and_ndjson_with_filters(app: TestApp) {
         .send()
         .await;
     bad.expect_error(400, "invalid_query");
+}
+
+/// A cell a spreadsheet would run as a formula goes out with a leading `'`; a whole phone
+/// number does not.
+async fn export_defuses_spreadsheet_formulas(app: TestApp) {
+    let (token, ws) = owner(&app).await;
+    log(
+        &app,
+        &token,
+        &ws,
+        json!({
+            "direction": "inbound",
+            "from_number": "+1+cmd|' /C calc'!A0",
+            "from_name": "-2+3+cmd|' /C calc'!A0",
+            "to_number": "+4940555000",
+            "to_name": "@SUM(A1)",
+            "notes": "=HYPERLINK(\"http://x\")",
+        }),
+    )
+    .await;
+    let csv = app
+        .get("/api/v1/calls/export?format=csv")
+        .token(&token)
+        .header("x-workspace-id", &ws)
+        .send()
+        .await;
+    assert_eq!(csv.status.as_u16(), 200);
+    let row = csv.text.lines().nth(1).expect("one call");
+    for defused in [
+        "\"'+1+cmd|' /C calc'!A0\"",
+        "\"'-2+3+cmd|' /C calc'!A0\"",
+        "\"'@SUM(A1)\"",
+        "\"'=HYPERLINK(\"\"http://x\"\")\"",
+    ] {
+        assert!(row.contains(defused), "{defused} in {row}");
+    }
+    assert!(row.contains(",+4940555000,"), "a phone number stays as it is: {row}");
+    let cells: Vec<&str> = row.split(',').collect();
+    assert!(
+        !cells.iter().any(|cell| cell.starts_with(['=', '@', '-']) || cell.starts_with("+1+")),
+        "no cell opens with a formula: {row}"
+    );
 }

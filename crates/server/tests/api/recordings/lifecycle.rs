@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, both_databases, spawn_app_with, wav_bytes};
 both_databases!(recordings_made_elsewhere_start_stop_and_are_fetched);
 
 /// A local HTTP server standing in for a PBX's recording store.
-async fn file_server() -> String {
+pub(super) async fn file_server() -> String {
     let app = Router::new()
         .route("/calls/1.wav", get(|| async { wav_bytes(2000) }))
         .route("/calls/big.wav", get(|| async { wav_bytes(60_000) }))
@@ -23,7 +23,12 @@ async fn file_server() -> String {
 }
 
 async fn recordings_made_elsewhere_start_stop_and_are_fetched(app: TestApp) {
-    let app = spawn_app_with(app.backend, |s| s.recording_max_bytes = 500_000).await;
+    let app = spawn_app_with(app.backend, |s| {
+        s.recording_max_bytes = 500_000;
+        // The stand-in PBX listens on loopback, as a LAN PBX would sit on a private address.
+        s.egress_allow = vec![callbase_app::egress::AllowEntry::parse("127.0.0.1").expect("entry")];
+    })
+    .await;
     let setup = setup(&app).await;
     let pbx = file_server().await;
     let post = |path: String, body: serde_json::Value| {
