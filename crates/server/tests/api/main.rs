@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod calls;
 mod errors;
+mod hardening;
 mod isolation;
 mod openapi;
 mod ops;

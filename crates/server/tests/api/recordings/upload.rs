@@ -12,6 +12,8 @@ both_databases!(
     forms_are_read_from_their_bytes_not_their_names,
     bad_files_are_refused_and_nothing_is_kept,
     slow_uploads_finish_and_stalled_ones_are_abandoned,
+    a_form_stalled_in_any_field_is_abandoned,
+    uploads_in_flight_are_capped_per_token,
     every_format_uploads_with_its_facts,
 );
 
@@ -237,4 +239,70 @@ async fn every_format_uploads_with_its_facts(app: TestApp) {
         let duration = body["duration_ms"].as_i64().expect("duration");
         assert!((duration - 1500).abs() <= 60, "{name}: {duration} ms");
     }
+}
+
+/// A multipart body sent in timed pieces: `(pause before it in ms, bytes)`.
+fn paced_body(pieces: Vec<(u64, Vec<u8>)>) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures_util::stream::iter(pieces).then(
+        |(pause, bytes)| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            Ok::<_, std::io::Error>(bytes)
+        },
+    ))
+}
+
+/// The wait for bytes is bounded in every part of a form, not only in the file: a client
+/// that stops inside a text field, or between fields, is let go.
+async fn a_form_stalled_in_any_field_is_abandoned(app: TestApp) {
+    let app =
+        spawn_app_with(app.backend, |s| s.request_timeout = std::time::Duration::from_secs(1))
+            .await;
+    let setup = setup(&app).await;
+    let boundary = "callbase-test-boundary";
+    let head = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"notes\"\r\n\r\nthe customer "
+    );
+    let between =
+        format!("--{boundary}\r\ncontent-disposition: form-data; name=\"other\"\r\n\r\nx\r\n");
+    for pieces in [
+        // Stalls inside the notes field.
+        vec![(0, head.clone().into_bytes()), (2500, b"never finishes".to_vec())],
+        // Stalls between two fields, before the file.
+        vec![(0, between.into_bytes()), (2500, head.into_bytes())],
+    ] {
+        let reply = app
+            .post(&format!("/api/v1/calls/{}/recordings", setup.call))
+            .token(&setup.token)
+            .header("x-workspace-id", &setup.workspace)
+            .body(&format!("multipart/form-data; boundary={boundary}"), paced_body(pieces))
+            .send()
+            .await;
+        reply.expect_error(408, "upload_stalled");
+    }
+    assert!(files_under(&app.data_dir.join("tmp")).is_empty());
+}
+
+/// One token cannot hold more uploads open than the cap; the place is given back however an
+/// upload ends.
+async fn uploads_in_flight_are_capped_per_token(app: TestApp) {
+    let app = spawn_app_with(app.backend, |s| s.uploads_per_token = 1).await;
+    let setup = setup(&app).await;
+    let wav = wav_bytes(2000);
+    let slow =
+        paced_body(wav.chunks(wav.len() / 4 + 1).map(|piece| (300, piece.to_vec())).collect());
+    let first = app
+        .post(&format!("/api/v1/calls/{}/recordings", setup.call))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .body("audio/wav", slow)
+        .send();
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        setup.upload(&app, "audio/wav", wav_bytes(500)).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    first.expect(201);
+    second.expect_error(429, "too_many_uploads");
+    // The first upload gave its place back when it finished.
+    setup.upload(&app, "audio/wav", wav_bytes(500)).await.expect(201);
 }
