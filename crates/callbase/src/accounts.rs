@@ -144,6 +144,8 @@ pub async fn user(action: UserAction) -> Result<(), String> {
             let (password, generated) = password_or_generated(password)?;
             let patch = UserPatch {
                 password_hash: Some(hash_password(password.clone()).await.map_err(|e| e.message)?),
+                // Whoever knew the old password is logged out everywhere.
+                end_sessions: Some(callbase_store::EndSessions { keep: None }),
                 ..UserPatch::default()
             };
             store
@@ -154,7 +156,7 @@ pub async fn user(action: UserAction) -> Result<(), String> {
                 )
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("password of {email} changed");
+            println!("password of {email} changed; their login sessions were ended");
             if generated {
                 println!("password: {password}");
             }

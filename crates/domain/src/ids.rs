@@ -104,6 +104,14 @@ typed_id!(
     /// One recording of a call.
     RecordingId
 );
+typed_id!(
+    /// One share link of a recording.
+    ShareLinkId
+);
+typed_id!(
+    /// One invitation into a workspace.
+    InvitationId
+);
 
 #[cfg(test)]
 mod tests {

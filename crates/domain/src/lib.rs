@@ -15,7 +15,8 @@ pub use blocklist::{BlockPattern, PrefixError, is_blocked};
 pub use call::*;
 pub use email::{Email, EmailError};
 pub use ids::{
-    AuditId, BlockId, CallEventId, CallId, IdError, RecordingId, TokenId, UserId, WorkspaceId,
+    AuditId, BlockId, CallEventId, CallId, IdError, InvitationId, RecordingId, ShareLinkId,
+    TokenId, UserId, WorkspaceId,
 };
 pub use phone::{E164, PhoneError};
 pub use recording::{

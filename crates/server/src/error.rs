@@ -59,6 +59,8 @@ error_codes! {
     BlockNotFound => (NOT_FOUND, "blocklist_entry_not_found"),
     RecordingNotFound => (NOT_FOUND, "recording_not_found"),
     TranscriptNotFound => (NOT_FOUND, "transcript_not_found"),
+    ShareLinkNotFound => (NOT_FOUND, "share_link_not_found"),
+    InvitationNotFound => (NOT_FOUND, "invitation_not_found"),
     RecordingNotStored => (CONFLICT, "recording_not_stored"),
     RecordingNotActive => (CONFLICT, "recording_not_active"),
     InvalidMedia => (UNPROCESSABLE_ENTITY, "invalid_media"),

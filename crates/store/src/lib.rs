@@ -32,6 +32,7 @@ pub trait Store:
     + CallStore
     + BlocklistStore
     + RecordingStore
+    + AccessStore
     + Admin
     + Send
     + Sync
@@ -45,6 +46,7 @@ impl<T> Store for T where
         + CallStore
         + BlocklistStore
         + RecordingStore
+        + AccessStore
         + Admin
         + Send
         + Sync
@@ -154,6 +156,64 @@ pub trait TokenStore {
         at: Timestamp,
         audit: Option<&AuditEntry>,
     ) -> StoreResult<Option<Token>>;
+}
+
+/// Share links and invitations: the ways into data other than a membership.
+#[async_trait]
+pub trait AccessStore {
+    async fn create_share_link(&self, link: &ShareLink, audit: &AuditEntry) -> StoreResult<()>;
+    /// The link by id, whatever its workspace (its holder is not logged in).
+    async fn share_link_access(
+        &self,
+        id: callbase_domain::ShareLinkId,
+    ) -> StoreResult<Option<SharedAccess>>;
+    /// A recording's links, newest first (at most 1,000).
+    async fn list_share_links(
+        &self,
+        workspace: WorkspaceId,
+        recording: RecordingId,
+    ) -> StoreResult<Vec<ShareLink>>;
+    async fn revoke_share_link(
+        &self,
+        workspace: WorkspaceId,
+        id: callbase_domain::ShareLinkId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<ShareLink>>;
+    async fn create_invitation(
+        &self,
+        invitation: &Invitation,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    async fn invitation(
+        &self,
+        id: callbase_domain::InvitationId,
+    ) -> StoreResult<Option<Invitation>>;
+    /// A workspace's invitations, newest first (at most 1,000).
+    async fn list_workspace_invitations(
+        &self,
+        workspace: WorkspaceId,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Invitations to this address still open at `at`, newest first (at most 1,000).
+    async fn open_invitations_for(
+        &self,
+        email: &Email,
+        at: Timestamp,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Accepts an open invitation for `user`: the membership and the acceptance in one
+    /// transaction. `None` when it is not open any more.
+    async fn accept_invitation(
+        &self,
+        id: callbase_domain::InvitationId,
+        user: UserId,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Member>>;
+    /// Withdraws (by the workspace) or declines (by the invitee) an open invitation.
+    async fn revoke_invitation(
+        &self,
+        id: callbase_domain::InvitationId,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// The append-only record of every mutation.

@@ -36,6 +36,15 @@ pub struct UserPatch {
     pub is_superuser: Option<bool>,
     pub status: Option<UserStatus>,
     pub at: Option<Timestamp>,
+    /// Ends the user's login sessions in the same transaction (a password change), all but
+    /// `keep` (the session that made the change).
+    pub end_sessions: Option<EndSessions>,
+}
+
+/// Which login sessions a change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndSessions {
+    pub keep: Option<TokenId>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -235,4 +244,41 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub actor_user: Option<UserId>,
     pub target_id: Option<String>,
+}
+
+/// A link that plays one recording without logging in, until it expires or is revoked, and
+/// only while its creator may still share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareLink {
+    pub id: callbase_domain::ShareLinkId,
+    pub workspace_id: WorkspaceId,
+    pub recording_id: callbase_domain::RecordingId,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A share link with what its use depends on: its creator's account status and role in the
+/// link's workspace now.
+#[derive(Debug, Clone)]
+pub struct SharedAccess {
+    pub link: ShareLink,
+    pub creator_status: UserStatus,
+    pub creator_role: Option<Role>,
+}
+
+/// An invitation into a workspace, accepted by the user whose address it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: callbase_domain::InvitationId,
+    pub workspace_id: WorkspaceId,
+    pub workspace_name: String,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }

@@ -38,10 +38,11 @@ pub(crate) fn crc16(data: &[u8]) -> u16 {
     (crc & 0xFFFF) as u16
 }
 
-/// Ogg page CRC-32 (polynomial 0x04C11DB7), over a page whose CRC field is zeroed.
-pub(crate) fn crc32(data: &[u8]) -> u32 {
+/// Ogg page CRC-32 (polynomial 0x04C11DB7) over a page whose CRC field is zeroed, continued from
+/// `crc` (0 to start) over `data`, so that a page is checked in pieces rather than copied.
+pub(crate) fn crc32_on(crc: u32, data: &[u8]) -> u32 {
     data.iter()
-        .fold(0u32, |crc, &b| (crc << 8) ^ CRC32[(((crc >> 24) ^ u32::from(b)) & 0xFF) as usize])
+        .fold(crc, |crc, &b| (crc << 8) ^ CRC32[(((crc >> 24) ^ u32::from(b)) & 0xFF) as usize])
 }
 
 #[cfg(test)]
@@ -54,6 +55,7 @@ mod tests {
         // initial value (the Ogg variant).
         assert_eq!(crc8(b"123456789"), 0xF4);
         assert_eq!(crc16(b"123456789"), 0xFEE8);
-        assert_eq!(crc32(b"123456789"), 0x89A1_897F);
+        assert_eq!(crc32_on(0, b"123456789"), 0x89A1_897F);
+        assert_eq!(crc32_on(crc32_on(0, b"1234"), b"56789"), 0x89A1_897F);
     }
 }

@@ -5,6 +5,10 @@
 //! streaming encoder that could not seek back), the count is the last frame's first sample plus
 //! its block size. A last frame that fails its CRC, or frames that end before the declared count,
 //! is `Corrupt` (truncated).
+//!
+//! Work: candidates for the last frame are checked nearest the end first, each by a CRC-16 over
+//! the rest of the tail; those checksums are capped at a few times the tail, since frame headers
+//! that pass their CRC-8, packed at the start of a 1 MiB tail, once cost a MiB each.
 
 use std::io::{Read, Seek};
 
@@ -26,6 +30,10 @@ const MAX_TAIL: u64 = 1024 * 1024;
 
 /// Frame headers (that pass their CRC-8) tried as the last frame before calling the tail cut.
 const MAX_CANDIDATES: usize = 64;
+
+/// Bytes checksummed per byte of the tail: the real last frame is the tail at most, and the few
+/// false candidates nearer the end each cost less than it.
+const CRC_PER_TAIL_BYTE: usize = 4;
 
 /// The STREAMINFO fields we use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +108,7 @@ fn metadata<R: Read + Seek>(
     let mut pos = start + 4;
     let mut info = None;
     for _ in 0..MAX_BLOCKS {
+        src.tick()?;
         let header = src.array_at::<4>(pos)?.ok_or_else(|| {
             corrupt(format!("truncated: metadata block header at offset {pos} is cut off"))
         })?;
@@ -139,13 +148,18 @@ fn last_frame_end<R: Read + Seek>(
     let len = want.min(end.saturating_sub(audio_start));
     let tail_start = end - len;
     let tail = src.read_at(tail_start, usize::try_from(len).unwrap_or(0))?;
+    src.work().scanned(tail.len())?;
     let headers = (0..tail.len().saturating_sub(1))
         .rev()
         .filter(|&i| tail[i] == 0xFF)
         .filter_map(|i| Some((i, FrameHeader::parse(&tail[i..])?)))
         .take(MAX_CANDIDATES);
+    let mut crc_allowance = CRC_PER_TAIL_BYTE * tail.len();
     for (i, frame) in headers {
         let (data, crc) = tail[i..].split_at(tail.len() - i - 2);
+        let Some(left) = crc_allowance.checked_sub(data.len()) else { break };
+        crc_allowance = left;
+        src.work().checksummed(data.len())?;
         if crc16(data) == u16::from_be_bytes([crc[0], crc[1]]) {
             return Ok(frame.first_sample(info).saturating_add(u64::from(frame.block_size)));
         }

@@ -7,7 +7,15 @@
 //! nowhere but in its frame headers. Parsers trust no length they read: every read is capped,
 //! every loop moves forward and is bounded, and a length that points past the end of the file is
 //! reported as truncation ([`ProbeError::Corrupt`]), never followed.
+//!
+//! Work is linear in the bytes read, and counted against a [`ProbeBudget`] that grows with the
+//! file's size (REL-6, PERF-11): backward searches try a bounded number of candidates and never
+//! rescan what a later one covered, scans borrow the cache instead of copying windows, and
+//! checksums of candidates that fail are capped. A file that would need more is refused
+//! ([`ProbeError::TooMuchWork`]), and a probe whose budget is cancelled stops within
+//! microseconds ([`ProbeError::Cancelled`]).
 
+mod budget;
 mod crc;
 mod cursor;
 mod flac;
@@ -24,6 +32,7 @@ use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
+pub use budget::ProbeBudget;
 pub use sniff::sniff;
 use source::Source;
 
@@ -122,8 +131,8 @@ pub struct MediaFacts {
     pub bitrate: u32,
 }
 
-/// Why a file has no facts. The server answers `Unsupported` with 415 and `Corrupt` with 422,
-/// each with this message as the reason.
+/// Why a file has no facts. The server answers `Unsupported` with 415, `Corrupt` and
+/// `TooMuchWork` with 422, each with this message as the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     #[error("the file is empty")]
@@ -134,6 +143,13 @@ pub enum ProbeError {
     Corrupt(String),
     #[error("reading media: {0}")]
     Io(#[from] std::io::Error),
+    /// The file needs more work to read than its size allows (see [`ProbeBudget`]): crafted,
+    /// since real media of any format take a small fraction of it.
+    #[error("the media needs more work to read than its size allows: {0}")]
+    TooMuchWork(String),
+    /// The budget was cancelled: nobody waits for the answer any more.
+    #[error("probing was cancelled")]
+    Cancelled,
 }
 
 /// Shorthand for a [`ProbeError::Corrupt`] with a formatted reason.
@@ -146,28 +162,58 @@ pub(crate) fn unsupported(reason: impl Into<String>) -> ProbeError {
     ProbeError::Unsupported(reason.into())
 }
 
-/// The facts of a complete file of `size` bytes behind `reader`, its format judged from its bytes.
+/// The facts of a complete file of `size` bytes behind `reader`, its format judged from its
+/// bytes, within the default [`ProbeBudget`].
 pub fn probe<R: Read + Seek>(reader: R, size: u64) -> Result<MediaFacts, ProbeError> {
+    probe_with(reader, size, &ProbeBudget::default())
+}
+
+/// [`probe`] within `budget`, which can also cancel it from another thread.
+pub fn probe_with<R: Read + Seek>(
+    reader: R,
+    size: u64,
+    budget: &ProbeBudget,
+) -> Result<MediaFacts, ProbeError> {
+    probe_measured(reader, size, budget).0
+}
+
+/// [`probe_with`], also giving the steps it took: for tests and benchmarks, which compare them
+/// with [`ProbeBudget::allowed_steps`].
+pub fn probe_measured<R: Read + Seek>(
+    reader: R,
+    size: u64,
+    budget: &ProbeBudget,
+) -> (Result<MediaFacts, ProbeError>, u64) {
     if size == 0 {
-        return Err(ProbeError::Empty);
+        return (Err(ProbeError::Empty), 0);
     }
-    let mut src = Source::new(reader, size);
-    let format = sniff::detect(&mut src)?;
+    let mut src = Source::new(reader, size, budget.start(size));
+    let facts = probe_source(&mut src);
+    (facts, src.work().used())
+}
+
+fn probe_source<R: Read + Seek>(src: &mut Source<R>) -> Result<MediaFacts, ProbeError> {
+    let format = sniff::detect(src)?;
     match format {
-        Format::Wav => wav::probe(&mut src),
-        Format::Mp3 => mp3::probe(&mut src),
-        Format::Ogg => ogg::probe(&mut src),
-        Format::Flac => flac::probe(&mut src),
-        Format::M4a | Format::Mp4 | Format::Mov => mp4::probe(&mut src, format),
-        Format::Webm => webm::probe(&mut src),
+        Format::Wav => wav::probe(src),
+        Format::Mp3 => mp3::probe(src),
+        Format::Ogg => ogg::probe(src),
+        Format::Flac => flac::probe(src),
+        Format::M4a | Format::Mp4 | Format::Mov => mp4::probe(src, format),
+        Format::Webm => webm::probe(src),
     }
 }
 
 /// [`probe`] on a file on disk.
 pub fn probe_file(path: &Path) -> Result<MediaFacts, ProbeError> {
+    probe_file_with(path, &ProbeBudget::default())
+}
+
+/// [`probe_with`] on a file on disk.
+pub fn probe_file_with(path: &Path, budget: &ProbeBudget) -> Result<MediaFacts, ProbeError> {
     let file = File::open(path)?;
     let size = file.metadata()?.len();
-    probe(file, size)
+    probe_with(file, size, budget)
 }
 
 /// Milliseconds in `units` ticks of a clock running at `rate` per second, rounded to nearest.

@@ -112,6 +112,7 @@ pub(crate) fn detect<R: Read + Seek>(src: &mut Source<R>) -> Result<Format, Prob
         )));
     }
     let rest = if audio_start == 0 { head.clone() } else { src.read_at(audio_start, HEAD_LEN)? };
+    src.work().scanned(rest.len())?;
     after_id3(&rest, audio_start > 0).ok_or_else(|| unsupported(describe_unknown(&head)))
 }
 

@@ -85,6 +85,7 @@ fn walk<R: Read + Seek>(src: &mut Source<R>, rf64: bool) -> Result<Chunks, Probe
         if found.fmt.is_some() && found.data.is_some() {
             break;
         }
+        src.tick()?;
         let Some(header) = src.array_at::<8>(pos)? else { break };
         let id: [u8; 4] = [header[0], header[1], header[2], header[3]];
         let declared = u64::from(u32::from_le_bytes([header[4], header[5], header[6], header[7]]));

@@ -1,11 +1,12 @@
 //! REL-2: arbitrary bytes, and random damage to real files, never make `sniff` or `probe` panic
-//! or hang, and never give implausible facts.
+//! or hang, never give implausible facts, and stay within the work budget (REL-6; the crafted
+//! worst cases of every format are in `adversarial`).
 
 use std::io::Cursor;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use callbase_media::probe::{probe, sniff};
+use callbase_media::probe::{ProbeBudget, probe_measured, sniff};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -31,7 +32,11 @@ const PREFIXES: &[&[u8]] = &[
 
 fn check(bytes: &[u8], what: &str) {
     let _ = sniff(bytes);
-    if let Ok(facts) = probe(Cursor::new(bytes), bytes.len() as u64) {
+    let len = bytes.len() as u64;
+    let (result, steps) = probe_measured(Cursor::new(bytes), len, &ProbeBudget::unlimited());
+    let allowed = ProbeBudget::default().allowed_steps(len);
+    assert!(steps <= allowed, "{what}: {steps} steps, {allowed} allowed");
+    if let Ok(facts) = result {
         assert_plausible(&facts, what);
     }
 }

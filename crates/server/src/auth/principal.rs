@@ -129,11 +129,28 @@ impl Principal {
         }
     }
 
+    /// Superuser powers: a superuser's interactive session, never an API token (AUTH-6).
+    #[must_use]
+    pub fn is_superuser(&self) -> bool {
+        self.user.is_superuser && self.token.kind == TokenKind::Session
+    }
+
     pub fn require_superuser(&self) -> ApiResult<()> {
-        if self.user.is_superuser {
+        if self.is_superuser() {
             Ok(())
+        } else if self.user.is_superuser {
+            Err(session_required("superuser powers need a login session, not an API token"))
         } else {
             Err(ApiError::forbidden("only a superuser can do this"))
+        }
+    }
+
+    /// Things only a person at a login session may do (creating tokens, superuser powers).
+    pub fn require_session(&self, what: &str) -> ApiResult<()> {
+        if self.token.kind == TokenKind::Session {
+            Ok(())
+        } else {
+            Err(session_required(&format!("{what} needs a login session, not an API token")))
         }
     }
 
@@ -239,6 +256,10 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+fn session_required(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::SessionRequired, message)
+}
+
 fn unauthenticated(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated, message).with_header(WWW_AUTHENTICATE, "Bearer")
 }
@@ -318,10 +339,12 @@ async fn acting_workspace(
         let Some(workspace) = token.workspace_id else {
             return Err(unauthenticated("the token has no workspace"));
         };
-        let role = match token_role {
-            Some(role) => role,
-            None if user.is_superuser => Role::Owner,
-            None => return Err(unauthenticated("the token's owner left its workspace")),
+        // A superuser's token carries only their membership: superuser powers stay with
+        // their login sessions.
+        let Some(role) = token_role else {
+            return Err(unauthenticated(
+                "the token's owner is no longer a member of its workspace",
+            ));
         };
         return Ok(Some((workspace, role)));
     }

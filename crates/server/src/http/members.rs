@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::invitations::{InvitationOut, invite};
 use super::pagination::{ListParams, PageOut};
 use super::users::UserOut;
 use crate::auth::Principal;
@@ -51,7 +52,7 @@ pub struct MemberPatchIn {
 }
 
 /// Owners and admins manage members; only owners make or unmake owners.
-async fn require_admin_of(
+pub(crate) async fn require_admin_of(
     state: &AppState,
     principal: &Principal,
     workspace: WorkspaceId,
@@ -84,19 +85,31 @@ pub async fn list_members(
     Ok(Json(PageOut::from_page(members, &page, MemberOut::from)))
 }
 
-/// Adds an existing user to the workspace.
+/// What adding someone led to: a member at once, or an invitation they must accept.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AddedOut {
+    Member(MemberOut),
+    Invited { invitation: InvitationOut },
+}
+
+/// Adds someone to the workspace. A person who already shares a workspace with the caller
+/// (or anyone, for a superuser) becomes a member at once: 201 with the member. Anyone else is
+/// invited by e-mail address and joins only by accepting: 202 with the invitation, the same
+/// answer whether or not the address has an account, so adding reveals nobody's account.
+/// By `user_id`, only people who share a workspace with the caller can be named.
 #[utoipa::path(post, path = "/workspaces/{id}/members", tag = "workspaces", request_body = MemberIn,
     params(("id" = WorkspaceId, Path, description = "workspace id")),
-    responses((status = 201, body = MemberOut), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+    responses((status = 201, body = MemberOut), (status = 202, body = AddedOut),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<WorkspaceId>,
     Json(input): Json<MemberIn>,
-) -> ApiResult<(StatusCode, Json<MemberOut>)> {
+) -> ApiResult<(StatusCode, Json<AddedOut>)> {
     let my_role = require_admin_of(&state, &principal, id).await?;
     if input.role == Role::Owner && my_role != Role::Owner {
         return Err(ApiError::forbidden("only an owner can make someone an owner"));
@@ -110,12 +123,40 @@ pub async fn add_member(
                 "give exactly one of user_id and email",
             ));
         }
+    };
+    let known = match &user {
+        Some(user) => {
+            principal.is_superuser() || shares_workspace(&state, &principal, user.id).await?
+        }
+        None => false,
+    };
+    match (user, input.email) {
+        (Some(user), _) if known => {
+            let mut audit = principal.audit_in(Some(id), "member.add", "user", user.id);
+            audit.details = serde_json::json!({ "role": input.role });
+            let member = state.store.add_member(id, user.id, input.role, &audit).await?;
+            Ok((StatusCode::CREATED, Json(AddedOut::Member(member.into()))))
+        }
+        (_, Some(email)) => {
+            let invitation = invite(&state, &principal, id, email, input.role).await?;
+            Ok((StatusCode::ACCEPTED, Json(AddedOut::Invited { invitation })))
+        }
+        (_, None) => Err(ApiError::new(
+            ErrorCode::UserNotFound,
+            "no such user among the people you share a workspace with: invite them by e-mail",
+        )),
     }
-    .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound, "no such user"))?;
-    let mut audit = principal.audit_in(Some(id), "member.add", "user", user.id);
-    audit.details = serde_json::json!({ "role": input.role });
-    let member = state.store.add_member(id, user.id, input.role, &audit).await?;
-    Ok((StatusCode::CREATED, Json(member.into())))
+}
+
+/// Whether `user` is a member of any workspace the caller is a member of.
+async fn shares_workspace(
+    state: &AppState,
+    principal: &Principal,
+    user: UserId,
+) -> ApiResult<bool> {
+    let mine = state.store.memberships(principal.user.id).await?;
+    let theirs = state.store.memberships(user).await?;
+    Ok(theirs.iter().any(|their| mine.iter().any(|my| my.workspace.id == their.workspace.id)))
 }
 
 /// Changes a member's role.

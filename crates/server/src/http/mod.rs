@@ -5,6 +5,7 @@ pub mod auth;
 pub mod blocklist;
 pub mod calls;
 pub mod docs;
+pub mod invitations;
 pub mod members;
 pub mod pagination;
 pub mod recordings;
@@ -23,6 +24,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(workspaces::router())
         .merge(members::router())
+        .merge(invitations::router())
         .merge(tokens::router())
         .merge(audit::router())
         .merge(calls::router())

@@ -99,14 +99,18 @@ pub async fn list_tokens(
 }
 
 /// Creates an API token for the caller in the acting workspace, with the caller's role there.
+/// Only a login session can: an API token cannot create tokens (403 `session_required`).
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = TokenIn,
-    responses((status = 201, body = TokenCreatedOut), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = TokenCreatedOut), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_token(
     State(state): State<AppState>,
     principal: Principal,
     Json(input): Json<TokenIn>,
 ) -> ApiResult<(StatusCode, Json<TokenCreatedOut>)> {
+    // A token minting tokens would outlive its own expiry and revocation.
+    principal.require_session("creating a token")?;
     let workspace = principal.workspace_id()?;
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use callbase_domain::{DisplayName, Email, Role, UserId, UserStatus, now};
-use callbase_store::{NewUser, User, UserFilter, UserPatch};
+use callbase_store::{EndSessions, NewUser, TokenKind, User, UserFilter, UserPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -82,7 +82,7 @@ pub struct UserPatchIn {
     pub name: Option<DisplayName>,
     #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
-    /// Required to change your own password (superusers excepted).
+    /// Required to change your own password.
     pub current_password: Option<String>,
     /// Superusers only.
     pub is_superuser: Option<bool>,
@@ -146,12 +146,12 @@ pub async fn create_user(
     Json(input): Json<UserIn>,
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
     check_password("password", &input.password)?;
-    let role = if principal.user.is_superuser {
+    let role = if principal.is_superuser() {
         input.role
     } else {
         principal.require_admin()?;
         if input.is_superuser {
-            return Err(ApiError::forbidden("only a superuser can create superusers"));
+            principal.require_superuser()?;
         }
         Some(input.role.unwrap_or(Role::Agent))
     };
@@ -215,7 +215,7 @@ pub async fn update_me(
 async fn visible_user(state: &AppState, principal: &Principal, id: UserId) -> ApiResult<User> {
     let not_found = || ApiError::new(ErrorCode::UserNotFound, "no such user");
     let user = state.store.user(id).await?.ok_or_else(not_found)?;
-    if id == principal.user.id || principal.user.is_superuser {
+    if id == principal.user.id || principal.is_superuser() {
         return Ok(user);
     }
     let workspace = principal.workspace_id().map_err(|_| not_found())?;
@@ -237,7 +237,8 @@ pub async fn get_user(
     visible_user(&state, &principal, id).await.map(|user| Json(user.into()))
 }
 
-/// Superusers change anyone; everyone else only themselves.
+/// Superusers (at a login session) change anyone; everyone else only themselves. A new
+/// password ends the user's other login sessions.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UserPatchIn,
     params(("id" = UserId, Path, description = "user id")),
     responses((status = 200, body = UserOut), (status = 403, body = ErrorBody),
@@ -259,12 +260,9 @@ async fn patch_user(
     id: UserId,
     input: UserPatchIn,
 ) -> ApiResult<User> {
-    let acting_superuser = principal.user.is_superuser;
-    if id != principal.user.id && !acting_superuser {
-        return Err(ApiError::forbidden("you can only change your own account"));
-    }
-    if input.is_superuser.is_some() && !acting_superuser {
-        return Err(ApiError::forbidden("only a superuser can grant or revoke superuser"));
+    let own = id == principal.user.id;
+    if !own || input.is_superuser.is_some() {
+        principal.require_superuser()?;
     }
     if input.is_superuser == Some(false) {
         let target = state.store.user(id).await?;
@@ -281,7 +279,8 @@ async fn patch_user(
         None => None,
         Some(password) => {
             check_password("password", &password)?;
-            if id == principal.user.id && !acting_superuser {
+            if own {
+                // A stolen session must not be enough to lock the owner out.
                 let current = input.current_password.ok_or_else(|| {
                     ApiError::invalid_field(
                         "current_password",
@@ -300,6 +299,11 @@ async fn patch_user(
             Some(hash_password(password).await?)
         }
     };
+    // A new password ends every other login session of the user: whoever held the old one
+    // is out. The session making its own change stays.
+    let end_sessions = password_hash.as_ref().map(|_| EndSessions {
+        keep: (own && principal.token.kind == TokenKind::Session).then_some(principal.token.id),
+    });
     let mut audit = principal.audit_in(None, "user.update", "user", id);
     audit.details = serde_json::json!({
         "name": input.name.is_some(),
@@ -312,6 +316,7 @@ async fn patch_user(
         is_superuser: input.is_superuser,
         status: None,
         at: Some(now()),
+        end_sessions,
     };
     state
         .store

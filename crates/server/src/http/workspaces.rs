@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Path, Query};
 use crate::http::recordings::manage;
+use crate::settings::WorkspaceCreation;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -123,12 +124,13 @@ pub async fn list_workspaces(
         let data = workspace.into_iter().map(WorkspaceOut::from).collect();
         return Ok(Json(PageOut { data, next_cursor: None }));
     }
-    let member = (!principal.user.is_superuser).then_some(principal.user.id);
+    let member = (!principal.is_superuser()).then_some(principal.user.id);
     let workspaces = state.store.list_workspaces(&WorkspaceFilter { member }, &page).await?;
     Ok(Json(PageOut::from_page(workspaces, &page, WorkspaceOut::from)))
 }
 
-/// Creates a workspace with the caller as its owner.
+/// Creates a workspace with the caller as its owner. Who may is the instance's
+/// `--workspace-creation` setting (anyone, or superusers); always from a login session.
 #[utoipa::path(post, path = "/workspaces", tag = "workspaces", request_body = WorkspaceIn,
     responses((status = 201, body = WorkspaceOut), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)),
@@ -138,10 +140,9 @@ pub async fn create_workspace(
     principal: Principal,
     Json(input): Json<WorkspaceIn>,
 ) -> ApiResult<(StatusCode, Json<WorkspaceOut>)> {
-    if principal.token.kind == TokenKind::Api {
-        return Err(ApiError::forbidden(
-            "an API token acts in its own workspace only: log in to create workspaces",
-        ));
+    principal.require_session("creating a workspace")?;
+    if state.settings.workspace_creation == WorkspaceCreation::Superusers {
+        principal.require_superuser()?;
     }
     let id = WorkspaceId::new();
     let mut audit = principal.audit_in(Some(id), "workspace.create", "workspace", id);

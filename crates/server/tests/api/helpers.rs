@@ -255,13 +255,29 @@ impl TestApp {
         role: &str,
     ) -> (String, String) {
         let (id, token) = self.user(email).await;
-        self.post(&format!("/api/v1/workspaces/{workspace}/members"))
+        self.join(owner, workspace, email, &token, role).await;
+        (id, token)
+    }
+
+    /// `owner` adds `email` to `workspace`: a superuser at once, anyone else by an invitation
+    /// its user (logged in as `session`) accepts.
+    pub async fn join(&self, owner: &str, workspace: &str, email: &str, session: &str, role: &str) {
+        let invited = self
+            .post(&format!("/api/v1/workspaces/{workspace}/members"))
             .token(owner)
-            .json(&json!({ "user_id": id, "role": role }))
+            .json(&json!({ "email": email, "role": role }))
+            .send()
+            .await;
+        if invited.status.as_u16() == 201 {
+            // A superuser adds anyone at once.
+            return;
+        }
+        let invitation = invited.expect(202)["invitation"]["id"].as_str().expect("id").to_owned();
+        self.post(&format!("/api/v1/invitations/{invitation}/accept"))
+            .token(session)
             .send()
             .await
             .expect(201);
-        (id, token)
     }
 
     /// An API token of `session`'s user in `workspace`: `(token_id, secret)`.

@@ -37,8 +37,18 @@ const PROBES: &[(Method, &str, Option<&str>, Role)] = &[
     (Method::POST, "/api/v1/calls/outbound", Some(r#"{"to_number":"+4989123456"}"#), Role::Agent),
     (Method::PATCH, "/api/v1/calls/{call}", Some(r#"{"notes":"called back"}"#), Role::Agent),
     (Method::POST, "/api/v1/calls/{call}/events", Some(r#"{"type":"note"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/{call}/status", Some(r#"{"status":"in_progress"}"#), Role::Agent),
+    (Method::POST, "/api/v1/calls/{call}/hold", Some("{}"), Role::Agent),
+    (
+        Method::POST,
+        "/api/v1/calls/{call}/transfer",
+        Some(r#"{"to_number":"+4989123456"}"#),
+        Role::Agent,
+    ),
     (Method::POST, "/api/v1/calls/{call}/end", Some("{}"), Role::Agent),
     (Method::POST, "/api/v1/blocklist", Some(r#"{"pattern":"+4930111111"}"#), Role::Agent),
+    (Method::PATCH, "/api/v1/blocklist/{block}", Some(r#"{"reason":"asked twice"}"#), Role::Agent),
+    (Method::DELETE, "/api/v1/blocklist/{block}", None, Role::Agent),
     (Method::POST, "/api/v1/calls/{call}/recordings/start", Some("{}"), Role::Agent),
     (Method::PATCH, "/api/v1/recordings/{rec}", Some(r#"{"notes":"heard"}"#), Role::Agent),
     (
@@ -47,10 +57,77 @@ const PROBES: &[(Method, &str, Option<&str>, Role)] = &[
         Some(r#"{"segments":[{"start_ms":0,"end_ms":5,"text":"hello"}]}"#),
         Role::Agent,
     ),
+    (Method::POST, "/api/v1/recordings/{rec}/share", Some("{}"), Role::Agent),
+    (Method::GET, "/api/v1/recordings/{rec}/shares", None, Role::Agent),
+    // Not its creator (the owner made it): admins and owners only.
+    (Method::DELETE, "/api/v1/recordings/{rec}/shares/{link}", None, Role::Admin),
     // Not the uploader (the owner uploaded it): admins and owners only.
     (Method::DELETE, "/api/v1/recordings/{rec}", None, Role::Admin),
+    (Method::GET, "/api/v1/workspaces/{ws}/invitations", None, Role::Admin),
+    (Method::DELETE, "/api/v1/workspaces/{ws}/invitations/{invitation}", None, Role::Admin),
     (Method::DELETE, "/api/v1/calls/{call}", None, Role::Admin),
 ];
+
+/// Changes on routes with an id that no role decides, with why: each is either the caller's
+/// own (account, token, invitation) or decided by something other than the role.
+const NOT_ROLE_GATED: &[(&str, &str)] = &[
+    // Yourself, or a superuser at a login session (users.rs, tokens.rs).
+    ("PATCH", "/api/v1/users/{id}"),
+    ("POST", "/api/v1/users/{id}/status"),
+    // Your own tokens; admins any of the workspace's (tokens.rs).
+    ("DELETE", "/api/v1/tokens/{id}"),
+    // The invitee alone (workspaces.rs).
+    ("POST", "/api/v1/invitations/{id}/accept"),
+    ("POST", "/api/v1/invitations/{id}/decline"),
+    // Writers, like the other recording changes above, but each needs a body or a state a
+    // generic probe cannot give; recordings::access holds uploads to the roles.
+    ("POST", "/api/v1/calls/{id}/recordings"),
+    ("POST", "/api/v1/calls/{id}/recordings/stop"),
+    ("POST", "/api/v1/recordings/{id}/fetch"),
+    ("POST", "/api/v1/recordings/{id}/transcribe"),
+];
+
+#[test]
+fn every_change_on_a_route_with_an_id_has_a_role() {
+    let document: Value =
+        serde_json::from_str(include_str!("../../../../openapi.json")).expect("json");
+    let shape = |path: &str| {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    inside = true;
+                    out.push_str("{}");
+                }
+                '}' => inside = false,
+                _ if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let covered: Vec<(String, String)> = PROBES
+        .iter()
+        .map(|(method, path, _, _)| (method.as_str().to_owned(), shape(path)))
+        .chain(NOT_ROLE_GATED.iter().map(|(method, path)| ((*method).to_owned(), shape(path))))
+        .collect();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        if !path.contains('{') {
+            continue;
+        }
+        for method in item.as_object().expect("item").keys() {
+            let method = method.to_ascii_uppercase();
+            if method == "GET" {
+                continue;
+            }
+            assert!(
+                covered.contains(&(method.clone(), shape(path))),
+                "{method} {path} has no row in the roles table"
+            );
+        }
+    }
+}
 
 struct Team {
     workspace: String,
@@ -59,6 +136,9 @@ struct Team {
     target: String,
     call: String,
     recording: String,
+    link: String,
+    invitation: String,
+    block: String,
 }
 
 async fn team(app: &TestApp) -> Team {
@@ -71,11 +151,14 @@ async fn team(app: &TestApp) -> Team {
         tokens.push((role, token));
     }
     let (target, _) = app.member(&owner, &workspace, "target@t.example", "agent").await;
+    let me = app.get("/api/v1/users/me").token(&tokens[2].1).send().await;
+    let agent = me.expect(200)["user"]["id"].as_str().expect("id").to_owned();
+    // Assigned to the agent: an agent changes only the calls assigned to them.
     let call = app
         .post("/api/v1/calls")
         .token(&owner)
         .header("x-workspace-id", &workspace)
-        .json(&serde_json::json!({ "direction": "inbound" }))
+        .json(&serde_json::json!({ "direction": "inbound", "user_id": agent }))
         .send()
         .await;
     let call = call.expect(201)["id"].as_str().expect("id").to_owned();
@@ -87,7 +170,29 @@ async fn team(app: &TestApp) -> Team {
         .send()
         .await;
     let recording = recording.expect(201)["id"].as_str().expect("id").to_owned();
-    Team { workspace, tokens, target, call, recording }
+    let link = app
+        .post(&format!("/api/v1/recordings/{recording}/share"))
+        .token(&owner)
+        .header("x-workspace-id", &workspace)
+        .send()
+        .await;
+    let link = link.expect(201)["id"].as_str().expect("id").to_owned();
+    let invited = app
+        .post(&format!("/api/v1/workspaces/{workspace}/members"))
+        .token(&owner)
+        .json(&serde_json::json!({ "email": "later@t.example", "role": "viewer" }))
+        .send()
+        .await;
+    let invitation = invited.expect(202)["invitation"]["id"].as_str().expect("id").to_owned();
+    let block = app
+        .post("/api/v1/blocklist")
+        .token(&owner)
+        .header("x-workspace-id", &workspace)
+        .json(&serde_json::json!({ "pattern": "+4930222222" }))
+        .send()
+        .await;
+    let block = block.expect(201)["id"].as_str().expect("id").to_owned();
+    Team { workspace, tokens, target, call, recording, link, invitation, block }
 }
 
 fn rank(role: Role) -> u8 {
@@ -110,7 +215,10 @@ async fn send(
         .replace("{ws}", &team.workspace)
         .replace("{target}", &team.target)
         .replace("{call}", &team.call)
-        .replace("{rec}", &team.recording);
+        .replace("{rec}", &team.recording)
+        .replace("{link}", &team.link)
+        .replace("{invitation}", &team.invitation)
+        .replace("{block}", &team.block);
     let mut call =
         app.call(method.clone(), &path).token(token).header("x-workspace-id", &team.workspace);
     if let Some(body) = body {

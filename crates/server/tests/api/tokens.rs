@@ -13,6 +13,7 @@ both_databases!(
     expired_tokens_are_refused,
     members_see_their_own_tokens_admins_all,
     leaving_a_workspace_revokes_its_tokens,
+    an_api_token_mints_no_tokens_and_carries_no_superuser_powers,
 );
 
 async fn the_secret_is_shown_once_and_stored_hashed(app: TestApp) {
@@ -55,7 +56,7 @@ async fn a_token_acts_in_its_workspace_and_records_use(app: TestApp) {
     // Another workspace is for a login session to create, not an API token.
     let create =
         app.post("/api/v1/workspaces").token(&secret).json(&json!({ "name": "Nope" })).send().await;
-    create.expect_error(403, "forbidden");
+    create.expect_error(403, "session_required");
 }
 
 async fn revoked_tokens_are_refused(app: TestApp) {
@@ -116,4 +117,44 @@ async fn leaving_a_workspace_revokes_its_tokens(app: TestApp) {
     let reply = app.delete(&path).token(&agent).send().await;
     assert_eq!(reply.status.as_u16(), 204, "{}", reply.text);
     app.get("/api/v1/users/me").token(&secret).send().await.expect_error(401, "token_revoked");
+}
+
+/// A superuser's one-hour token once minted a never-expiring one that survived its parent's
+/// revocation, reset another tenant's owner's password and created a superuser.
+async fn an_api_token_mints_no_tokens_and_carries_no_superuser_powers(app: TestApp) {
+    let (_, secret) = app.api_token(&app.admin, &app.default_workspace).await;
+    let (other_id, _) = app.user("other-owner@example.com").await;
+    let refused = [
+        app.post("/api/v1/tokens").token(&secret).json(&json!({ "name": "child" })).send().await,
+        app.get("/api/v1/users?all=true").token(&secret).send().await,
+        app.get("/api/v1/audit?instance=true").token(&secret).send().await,
+        app.post("/api/v1/users")
+            .token(&secret)
+            .json(&json!({ "email": "evil@example.com", "name": "E", "password": "password-123", "is_superuser": true }))
+            .send()
+            .await,
+        app.post("/api/v1/workspaces").token(&secret).json(&json!({ "name": "Mine" })).send().await,
+    ];
+    for reply in refused {
+        reply.expect_error(403, "session_required");
+    }
+    // Without superuser powers, someone of another tenant is not even there.
+    let hidden = [
+        app.patch(&format!("/api/v1/users/{other_id}"))
+            .token(&secret)
+            .json(&json!({ "password": "taken-over-1" }))
+            .send()
+            .await,
+        app.post(&format!("/api/v1/users/{other_id}/status"))
+            .token(&secret)
+            .json(&json!({ "status": "suspended" }))
+            .send()
+            .await,
+    ];
+    for reply in hidden {
+        reply.expect_error(404, "user_not_found");
+    }
+    app.login("other-owner@example.com", "password-123").await;
+    // What the token's role allows still works: it is the workspace's owner.
+    app.get("/api/v1/users").token(&secret).send().await.expect(200);
 }

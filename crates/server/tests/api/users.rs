@@ -10,6 +10,7 @@ both_databases!(
     changing_your_password_needs_the_current_one,
     only_superusers_grant_superuser,
     users_list_pages_without_gaps,
+    a_new_password_ends_the_other_sessions,
 );
 
 async fn admins_create_members_of_their_workspace(app: TestApp) {
@@ -75,6 +76,14 @@ async fn changing_your_password_needs_the_current_one(app: TestApp) {
         .send()
         .await;
     wrong.expect_error(422, "validation_failed");
+    // Superusers too: a stolen session must not be enough.
+    let admin_without = app
+        .patch("/api/v1/users/me")
+        .token(&app.admin)
+        .json(&json!({ "password": "new-password-1" }))
+        .send()
+        .await;
+    admin_without.expect_error(422, "validation_failed");
     let right = app
         .patch("/api/v1/users/me")
         .token(&token)
@@ -145,4 +154,33 @@ async fn users_list_pages_without_gaps(app: TestApp) {
             if sort == "created_at" { "admin@example.com" } else { "p4@example.com" };
         assert_eq!(seen[0], expected_first);
     }
+}
+
+async fn a_new_password_ends_the_other_sessions(app: TestApp) {
+    let (id, first) = app.user("sessions@example.com").await;
+    let second = app.login("sessions@example.com", "password-123").await;
+    let second = second["token"].as_str().expect("token").to_owned();
+    let (_, api) = {
+        let workspace = app.workspace(&first, "Mine").await;
+        app.api_token(&first, &workspace).await
+    };
+    app.patch("/api/v1/users/me")
+        .token(&first)
+        .json(&json!({ "password": "new-password-1", "current_password": "password-123" }))
+        .send()
+        .await
+        .expect(200);
+    app.get("/api/v1/users/me").token(&first).send().await.expect(200);
+    app.get("/api/v1/users/me").token(&second).send().await.expect_error(401, "token_revoked");
+    app.get("/api/v1/users/me").token(&api).send().await.expect(200);
+
+    // A superuser's reset ends every session of the user.
+    app.patch(&format!("/api/v1/users/{id}"))
+        .token(&app.admin)
+        .json(&json!({ "password": "reset-password-2" }))
+        .send()
+        .await
+        .expect(200);
+    app.get("/api/v1/users/me").token(&first).send().await.expect_error(401, "token_revoked");
+    app.login("sessions@example.com", "reset-password-2").await;
 }

@@ -3,6 +3,7 @@
 //! Query texts are shared (`$N` placeholders work on both); where the dialects differ a
 //! method matches on the backend. The `read!`/`write!` macros compile one body per driver.
 
+mod access;
 mod audit;
 mod blocklist;
 mod call_query;

@@ -112,6 +112,18 @@ impl UserStore for SqlStore {
             .await?
             .rows_affected();
             if changed > 0 {
+                if let Some(end) = patch.end_sessions {
+                    let keep = end.keep.map(Uuid::from).unwrap_or_else(Uuid::nil);
+                    sqlx::query(
+                        "UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 \
+                         AND kind = 'session' AND revoked_at IS NULL AND id <> $3",
+                    )
+                    .bind(Uuid::from(id))
+                    .bind(at)
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 insert_audit!(&mut *tx, audit)?;
             }
             tx.commit().await?;

@@ -30,7 +30,11 @@ impl SqlStore {
         }
     }
 
-    async fn member(&self, workspace: WorkspaceId, user: UserId) -> StoreResult<Option<Member>> {
+    pub(crate) async fn member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+    ) -> StoreResult<Option<Member>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, m.role, m.created_at AS joined_at FROM memberships m \
              JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND m.user_id = $2"

@@ -12,6 +12,10 @@
 //! Without a header and with varying bitrate we walk every frame header (the one case that reads
 //! the whole file); ffprobe guesses from the first frame's bitrate there, and can be minutes off.
 //!
+//! Work: every frame walked is a step; a resynchronisation scans the cached bytes in place (it
+//! used to copy a 72 KiB window per step, which a run of small frames of another stream made
+//! thousands of times the file), so the walk is linear in the file however its frames chain.
+//!
 //! Truncation: a header that declares more audio bytes than the file holds, or a last frame cut
 //! short, is `Corrupt`. A file cut exactly between frames without a header is a shorter but valid
 //! stream, and its facts are those of what remains.
@@ -124,8 +128,10 @@ fn locate<R: Read + Seek>(src: &mut Source<R>) -> Result<Stream, ProbeError> {
     }
     let window_len = usize::try_from(end - start).unwrap_or(usize::MAX).min(SEARCH + 4 * MAX_FRAME);
     let window = src.read_at(start, window_len)?;
-    let pos = frame::find_first(&window, 0, SEARCH)
-        .ok_or_else(|| corrupt("no MPEG audio frame in the first 64 KiB after the tags"))?;
+    let found = frame::find_first(&window, 0, SEARCH);
+    src.work().scanned(found.unwrap_or(SEARCH))?;
+    let pos =
+        found.ok_or_else(|| corrupt("no MPEG audio frame in the first 64 KiB after the tags"))?;
     let hdr = frame::header_at(&window, pos).ok_or_else(|| corrupt("no MPEG audio frame"))?;
     Ok(Stream { first: start + pos as u64, end, hdr })
 }
@@ -150,8 +156,11 @@ fn check_last_frame<R: Read + Seek>(
     let len = stream.bytes().min(4 * MAX_FRAME as u64);
     let tail_start = stream.end - len;
     let tail = src.read_at(tail_start, usize::try_from(len).unwrap_or(0))?;
-    let Some(mut pos) = frame::find_first(&tail, 1, tail.len()) else { return Ok(()) };
+    let found = frame::find_first(&tail, 1, tail.len());
+    src.work().scanned(found.unwrap_or(tail.len()))?;
+    let Some(mut pos) = found else { return Ok(()) };
     while let Some(hdr) = frame::header_at(&tail, pos).filter(|h| stream.hdr.compatible(h)) {
+        src.tick()?;
         let next = pos + hdr.len() as usize;
         if next > tail.len() {
             return Err(corrupt(format!(
@@ -176,6 +185,7 @@ fn constant_bitrate<R: Read + Seek>(
         let len = (stream.end - at).min(8 * MAX_FRAME as u64);
         let window = src.read_at(at, usize::try_from(len).unwrap_or(0))?;
         let mut pos = frame::find_first(&window, 0, window.len() / 2);
+        src.work().scanned(pos.unwrap_or(window.len() / 2))?;
         // Compare a few consecutive frames at each place: VBR changes from frame to frame.
         for _ in 0..4 {
             let Some(h) = pos.and_then(|p| frame::header_at(&window, p)) else { break };
@@ -194,6 +204,7 @@ fn walk<R: Read + Seek>(src: &mut Source<R>, stream: &Stream) -> Result<u64, Pro
     let mut pos = stream.first;
     let mut samples = 0u64;
     while pos + 4 <= stream.end {
+        src.tick()?;
         let hdr = src.array_at::<4>(pos)?.and_then(FrameHeader::parse);
         match hdr.filter(|h| stream.hdr.compatible(h)) {
             Some(h) => {
@@ -217,15 +228,18 @@ fn walk<R: Read + Seek>(src: &mut Source<R>, stream: &Stream) -> Result<u64, Pro
     Ok(samples)
 }
 
-/// The next frame chain after junk at `pos`; `None` when the rest is a short tail of junk.
+/// The next frame chain after junk at `pos`; `None` when the rest is a short tail of junk. The
+/// window is scanned where it lies in the cache, and only what the scan passed over counts.
 fn resync<R: Read + Seek>(
     src: &mut Source<R>,
     pos: u64,
     end: u64,
 ) -> Result<Option<u64>, ProbeError> {
     let len = usize::try_from(end - pos).unwrap_or(usize::MAX).min(SEARCH + 4 * MAX_FRAME);
-    let window = src.read_at(pos, len)?;
-    match frame::find_first(&window, 1, SEARCH) {
+    let (window, work) = src.view(pos, len)?;
+    let found = frame::find_first(window, 1, SEARCH);
+    work.scanned(found.unwrap_or(SEARCH.min(window.len())))?;
+    match found {
         Some(found) => Ok(Some(pos + found as u64)),
         None if end - pos <= SEARCH as u64 => Ok(None),
         None => Err(corrupt(format!("no MPEG audio frame in the 64 KiB after offset {pos}"))),

@@ -1,8 +1,9 @@
 //! What surrounds and heads MPEG audio: ID3v2 tags before it, ID3v1/APEv2/Lyrics3 tags after
 //! it, and the Xing/Info (with LAME's gapless fields) or VBRI header in its first frame.
 
-use std::io::{self, Read, Seek};
+use std::io::{Read, Seek};
 
+use super::super::ProbeError;
 use super::super::cursor::Bytes;
 use super::super::source::Source;
 use super::frame::FrameHeader;
@@ -21,7 +22,10 @@ pub(crate) fn id3v2_len(buf: &[u8]) -> Option<u64> {
 }
 
 /// The offset after the ID3v2 tags that start at `from` (several may be stacked).
-pub(crate) fn skip_id3v2<R: Read + Seek>(src: &mut Source<R>, from: u64) -> io::Result<u64> {
+pub(crate) fn skip_id3v2<R: Read + Seek>(
+    src: &mut Source<R>,
+    from: u64,
+) -> Result<u64, ProbeError> {
     let mut at = from;
     for _ in 0..8 {
         match src.array_at::<10>(at)?.and_then(|h| id3v2_len(&h)) {
@@ -33,7 +37,10 @@ pub(crate) fn skip_id3v2<R: Read + Seek>(src: &mut Source<R>, from: u64) -> io::
 }
 
 /// The end of the audio: the file's end less any ID3v1, APEv2 and Lyrics3v2 tags there.
-pub(crate) fn audio_end<R: Read + Seek>(src: &mut Source<R>, start: u64) -> io::Result<u64> {
+pub(crate) fn audio_end<R: Read + Seek>(
+    src: &mut Source<R>,
+    start: u64,
+) -> Result<u64, ProbeError> {
     let mut end = src.size();
     // Each tag kind at most once, in whatever order the taggers stacked them.
     for _ in 0..3 {
@@ -47,7 +54,7 @@ pub(crate) fn audio_end<R: Read + Seek>(src: &mut Source<R>, start: u64) -> io::
 }
 
 /// `end` less one trailing tag found just before it, if any.
-fn strip_tag<R: Read + Seek>(src: &mut Source<R>, start: u64, end: u64) -> io::Result<u64> {
+fn strip_tag<R: Read + Seek>(src: &mut Source<R>, start: u64, end: u64) -> Result<u64, ProbeError> {
     if end >= start + 128 && src.read_at(end - 128, 3)? == b"TAG" {
         return Ok(end - 128);
     }

@@ -80,6 +80,7 @@ pub(super) fn children<R: Read + Seek>(
     let mut out = Vec::new();
     let mut pos = body;
     while let Some(b) = read_box(src, pos, end)? {
+        src.tick()?;
         if out.len() >= MAX_CHILDREN {
             return Err(corrupt(format!("more than {MAX_CHILDREN} boxes in one parent")));
         }

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Seek};
 
+use super::super::budget::Work;
 use super::super::cursor::Bytes;
 use super::super::source::Source;
 use super::super::{ProbeError, corrupt};
@@ -35,19 +36,27 @@ pub(super) fn fragmented_ticks<R: Read + Seek>(
 ) -> Result<u64, ProbeError> {
     let mut total = 0u64;
     for moof in top.iter().filter(|b| &b.kind == b"moof") {
+        src.tick()?;
         let body = read_body(src, *moof, MAX_MOOF)?;
         for (_, traf) in boxes_in(&body).filter(|(kind, _)| kind == b"traf") {
-            total = total.saturating_add(traf_ticks(traf, track_id, default_duration)?);
+            let ticks = traf_ticks(traf, track_id, default_duration, src.work())?;
+            total = total.saturating_add(ticks);
         }
     }
     Ok(total)
 }
 
 /// The ticks one `traf` adds to the track, 0 if it is another track's.
-fn traf_ticks(traf: &[u8], track_id: u32, trex_duration: u32) -> Result<u64, ProbeError> {
+fn traf_ticks(
+    traf: &[u8],
+    track_id: u32,
+    trex_duration: u32,
+    work: &mut Work,
+) -> Result<u64, ProbeError> {
     let mut default_duration = trex_duration;
     let mut total = 0u64;
     for (kind, body) in boxes_in(traf) {
+        work.tick()?;
         match &kind {
             b"tfhd" => match parse_tfhd(body) {
                 Some((id, _)) if id != track_id => return Ok(0),
@@ -56,6 +65,7 @@ fn traf_ticks(traf: &[u8], track_id: u32, trex_duration: u32) -> Result<u64, Pro
                 None => return Err(corrupt("tfhd box is cut short")),
             },
             b"trun" => {
+                work.scanned(body.len())?;
                 let ticks = trun_ticks(body, default_duration)
                     .ok_or_else(|| corrupt("trun box is cut short"))?;
                 total = total.saturating_add(ticks);

@@ -92,6 +92,7 @@ fn sound_track<R: Read + Seek>(
 ) -> Result<Track, ProbeError> {
     let mut others = Vec::new();
     for trak in moov_kids.iter().filter(|b| &b.kind == b"trak").take(MAX_TRACKS) {
+        src.tick()?;
         let track = parse_trak(src, *trak)?;
         if &track.handler == b"soun" {
             return Ok(track);

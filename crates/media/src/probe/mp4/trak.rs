@@ -90,7 +90,7 @@ pub(super) fn read_body<R: Read + Seek>(
     cap: usize,
 ) -> Result<Vec<u8>, ProbeError> {
     let len = usize::try_from(b.body_len()).unwrap_or(usize::MAX).min(cap);
-    Ok(src.read_at(b.body, len)?)
+    src.read_at(b.body, len)
 }
 
 /// The track id from `tkhd` (after 32- or 64-bit creation and modification times).
@@ -172,6 +172,7 @@ fn stts_ticks<R: Read + Seek>(src: &mut Source<R>, stts: BoxHeader) -> Result<u6
     while done < u64::from(declared) {
         let n = (u64::from(declared) - done).min(STTS_BATCH);
         let buf = src.read_at(stts.body + 8 + done * 8, (n * 8) as usize)?;
+        src.work().scanned(buf.len())?;
         for pair in buf.chunks_exact(8) {
             let count = u64::from(u32::from_be_bytes([pair[0], pair[1], pair[2], pair[3]]));
             let delta = u64::from(u32::from_be_bytes([pair[4], pair[5], pair[6], pair[7]]));

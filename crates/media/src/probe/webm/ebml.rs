@@ -56,7 +56,7 @@ pub(super) fn read_body<R: Read + Seek>(
     cap: u64,
 ) -> Result<Vec<u8>, ProbeError> {
     let len = e.size.unwrap_or(0).min(cap);
-    Ok(src.read_at(e.body, usize::try_from(len).unwrap_or(0))?)
+    src.read_at(e.body, usize::try_from(len).unwrap_or(0))
 }
 
 /// An element id (marker bits kept) and size (`None`: unknown).

@@ -16,6 +16,7 @@ mod tail;
 
 use std::io::{Read, Seek};
 
+use super::budget::Work;
 use super::source::Source;
 use super::{
     Format, MediaFacts, ProbeError, average_bitrate, check_duration, corrupt, unsupported,
@@ -128,6 +129,7 @@ fn segment_head<R: Read + Seek>(
     let mut head = SegmentHead { timecode_scale: 1_000_000, ..SegmentHead::default() };
     let mut pos = body;
     for _ in 0..MAX_ELEMENTS {
+        src.tick()?;
         let Some(e) = element_at(src, pos)?.filter(|_| pos < end) else { break };
         if e.id == CLUSTER {
             break;
@@ -142,8 +144,8 @@ fn segment_head<R: Read + Seek>(
             )));
         }
         match e.id {
-            INFO => read_info(&read_body(src, e, MAX_HEADER_ELEMENT)?, &mut head),
-            TRACKS => read_tracks(&read_body(src, e, MAX_HEADER_ELEMENT)?, &mut head),
+            INFO => read_info(&read_body(src, e, MAX_HEADER_ELEMENT)?, &mut head, src.work())?,
+            TRACKS => read_tracks(&read_body(src, e, MAX_HEADER_ELEMENT)?, &mut head, src.work())?,
             _ => {}
         }
         pos = e.body + size;
@@ -151,8 +153,9 @@ fn segment_head<R: Read + Seek>(
     Ok(head)
 }
 
-fn read_info(body: &[u8], head: &mut SegmentHead) {
+fn read_info(body: &[u8], head: &mut SegmentHead, work: &mut Work) -> Result<(), ProbeError> {
     for (id, value) in children_of(body) {
+        work.tick()?;
         match id {
             TIMECODE_SCALE => {
                 head.timecode_scale = uint(value).filter(|&s| s > 0).unwrap_or(1_000_000)
@@ -161,10 +164,12 @@ fn read_info(body: &[u8], head: &mut SegmentHead) {
             _ => {}
         }
     }
+    Ok(())
 }
 
-fn read_tracks(body: &[u8], head: &mut SegmentHead) {
+fn read_tracks(body: &[u8], head: &mut SegmentHead, work: &mut Work) -> Result<(), ProbeError> {
     for (id, entry) in children_of(body) {
+        work.tick()?;
         if id != TRACK_ENTRY || head.track.is_some() {
             continue;
         }
@@ -176,6 +181,7 @@ fn read_tracks(body: &[u8], head: &mut SegmentHead) {
         let mut rate = 8000.0;
         let mut channels = 1;
         for (id, value) in children_of(entry) {
+            work.tick()?;
             match id {
                 TRACK_NUMBER => number = uint(value).unwrap_or(0),
                 TRACK_TYPE => kind = uint(value).unwrap_or(0),
@@ -184,6 +190,7 @@ fn read_tracks(body: &[u8], head: &mut SegmentHead) {
                 CODEC_DELAY => codec_delay_ns = uint(value).unwrap_or(0),
                 AUDIO => {
                     for (id, value) in children_of(value) {
+                        work.tick()?;
                         match id {
                             SAMPLING_FREQUENCY => rate = float(value).unwrap_or(rate),
                             CHANNELS => channels = uint(value).unwrap_or(channels),
@@ -215,6 +222,7 @@ fn read_tracks(body: &[u8], head: &mut SegmentHead) {
             codec_delay_ns,
         });
     }
+    Ok(())
 }
 
 /// Nanoseconds in `ticks` of `scale` ns each.

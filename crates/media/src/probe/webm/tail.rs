@@ -3,6 +3,7 @@
 
 use std::io::{Read, Seek};
 
+use super::super::budget::Work;
 use super::super::cursor::Bytes;
 use super::super::source::Source;
 use super::super::{ProbeError, corrupt};
@@ -15,7 +16,19 @@ use super::ebml::{
 /// How much of the tail is searched for the last Cluster.
 const TAIL: u64 = 1024 * 1024;
 
+/// Clusters (a Cluster id followed by a Timecode) without audio tried before giving up: in a
+/// real file the last Cluster has audio, or one of the few before it when video ran longer.
+const MAX_CLUSTERS: usize = 256;
+
+/// Bytes searched for the Cluster id between two counts of the work.
+const SCAN_CHUNK: usize = 4096;
+
 /// The end of the last audio block, in ns: for files written live, which have no Duration.
+///
+/// The tail is searched backwards for the Cluster id. Each candidate's walk stops where the
+/// Cluster found after it starts: an unknown-size Cluster ends there, and what lies beyond was
+/// searched already. So every byte of the tail is walked at most once, however many ids (real,
+/// or hidden in other elements) it holds.
 pub(super) fn last_block_end<R: Read + Seek>(
     src: &mut Source<R>,
     track: &AudioTrack,
@@ -25,19 +38,53 @@ pub(super) fn last_block_end<R: Read + Seek>(
     let tail_start = src.size() - len;
     let tail = src.read_at(tail_start, usize::try_from(len).unwrap_or(0))?;
     let id = CLUSTER.to_be_bytes();
-    for at in (0..tail.len().saturating_sub(3)).rev().filter(|&i| tail[i..i + 4] == id) {
-        if let Some(end) = cluster_end_ns(&tail[at..], track, scale)? {
-            return Ok(end);
+    let mut stop = tail.len();
+    let mut without_audio = 0;
+    for at in (0..tail.len().saturating_sub(3)).rev() {
+        if at % SCAN_CHUNK == 0 {
+            src.work().scanned(SCAN_CHUNK)?;
+        }
+        if tail[at..at + 4] != id {
+            continue;
+        }
+        src.tick()?;
+        match cluster_end_ns(&tail[at..], stop - at, track, scale, src.work())? {
+            Cluster::NotOne => {}
+            Cluster::Audio(end) => return Ok(end),
+            Cluster::Silent => {
+                stop = at;
+                without_audio += 1;
+                if without_audio == MAX_CLUSTERS {
+                    return Err(corrupt(format!(
+                        "no Duration, and no audio block in the last {MAX_CLUSTERS} Clusters"
+                    )));
+                }
+            }
         }
     }
     Err(corrupt("no Duration and no complete Cluster in the last 1 MiB"))
 }
 
-/// The end (ns) of the last audio block in the Cluster at the start of `buf`; `None` if this
-/// is no Cluster (a stray id) or it has no audio block.
-fn cluster_end_ns(buf: &[u8], track: &AudioTrack, scale: u64) -> Result<Option<u64>, ProbeError> {
+/// What a candidate Cluster id turned out to start.
+enum Cluster {
+    /// No Cluster: a stray id, or one not followed by a Timecode.
+    NotOne,
+    /// A Cluster without a block of the audio track.
+    Silent,
+    /// A Cluster whose audio ends at this many ns.
+    Audio(u64),
+}
+
+/// The Cluster at the start of `buf`, walked no further than `stop` bytes.
+fn cluster_end_ns(
+    buf: &[u8],
+    stop: usize,
+    track: &AudioTrack,
+    scale: u64,
+    work: &mut Work,
+) -> Result<Cluster, ProbeError> {
     let mut b = Bytes::new(buf);
-    let Some((CLUSTER, size)) = header(&mut b) else { return Ok(None) };
+    let Some((CLUSTER, size)) = header(&mut b) else { return Ok(Cluster::NotOne) };
     let body_start = b.pos();
     let end = match size {
         Some(size) if body_start as u64 + size > buf.len() as u64 => {
@@ -49,10 +96,14 @@ fn cluster_end_ns(buf: &[u8], track: &AudioTrack, scale: u64) -> Result<Option<u
         Some(size) => body_start + size as usize,
         None => buf.len(),
     };
-    let Some((TIMECODE, Some(len))) = header(&mut b) else { return Ok(None) };
-    let Some(cluster_tc) = b.take(len as usize).and_then(uint) else { return Ok(None) };
+    let Some((TIMECODE, Some(len))) = header(&mut b) else { return Ok(Cluster::NotOne) };
+    let Some(cluster_tc) = b.take(len as usize).and_then(uint) else {
+        return Ok(Cluster::NotOne);
+    };
+    let end = end.min(stop);
     let mut last_end = None;
     while b.pos() < end {
+        work.tick()?;
         let at = b.pos();
         let Some((id, size)) = header(&mut b) else {
             return Err(corrupt(format!(
@@ -64,12 +115,15 @@ fn cluster_end_ns(buf: &[u8], track: &AudioTrack, scale: u64) -> Result<Option<u
         let value = b.take(usize::try_from(size).unwrap_or(usize::MAX)).ok_or_else(|| {
             corrupt(format!(
                 "truncated: element 0x{id:X} declares {size} bytes, {} are left in the file",
-                end - b.pos()
+                buf.len() - b.pos()
             ))
         })?;
         let block = match id {
             SIMPLE_BLOCK => block_timing(value, None, track),
-            BLOCK_GROUP => group_timing(value, track, scale),
+            BLOCK_GROUP => {
+                work.scanned(value.len())?;
+                group_timing(value, track, scale)
+            }
             _ => None,
         };
         if let Some(t) = block {
@@ -79,7 +133,7 @@ fn cluster_end_ns(buf: &[u8], track: &AudioTrack, scale: u64) -> Result<Option<u
             last_end = Some(last_end.unwrap_or(0u64).max(ns));
         }
     }
-    Ok(last_end)
+    Ok(last_end.map_or(Cluster::Silent, Cluster::Audio))
 }
 
 /// Where a block sits and how long it plays.

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::create::{tags, text};
 use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut, TimelineAppendOut};
-use super::{actor, check_user, not_found, workspace_region};
+use super::{
+    actor, check_assignment, check_user, not_found, require_call_editor, workspace_region,
+};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, JsonOrEmpty, Path};
@@ -68,7 +70,10 @@ pub async fn update_call(
     Path(id): Path<CallId>,
     Json(input): Json<CallPatchIn>,
 ) -> ApiResult<Json<CallOut>> {
-    let workspace = principal.require_write()?;
+    let workspace = require_call_editor(&state, &principal, id).await?;
+    if let Some(user) = input.user_id {
+        check_assignment(&principal, user)?;
+    }
     if let Some(Some(user)) = input.user_id {
         check_user(&state, workspace, user).await?;
     }
@@ -119,7 +124,7 @@ async fn run(
     id: CallId,
     command: CallCommand,
 ) -> ApiResult<Json<CallActionOut>> {
-    let workspace = principal.require_write()?;
+    let workspace = require_call_editor(state, principal, id).await?;
     let actor = actor(principal);
     let Commanded { call, events, leg } = state
         .store
@@ -230,7 +235,7 @@ pub async fn transfer_call(
     Path(id): Path<CallId>,
     Json(input): Json<TransferIn>,
 ) -> ApiResult<Json<CallActionOut>> {
-    let workspace = principal.require_write()?;
+    let workspace = require_call_editor(&state, &principal, id).await?;
     let target = match (input.to_number, input.to_user_id) {
         (Some(number), None) => {
             let region = workspace_region(&state, workspace).await?;
@@ -300,7 +305,7 @@ pub async fn add_call_event(
     if data.to_string().len() > 16 * 1024 {
         return Err(ApiError::invalid_field("data", "must be at most 16 KiB"));
     }
-    let workspace = principal.require_write()?;
+    let workspace = require_call_editor(&state, &principal, id).await?;
     let event = CallEvent {
         id: CallEventId::new(),
         call_id: id,

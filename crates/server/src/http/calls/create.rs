@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use callbase_domain::call::{
     Call, CallEvent, CallStatus, Cost, Direction, EventType, Source, stored_number,
 };
-use callbase_domain::{CallEventId, CallId, E164, Timestamp, UserId, WorkspaceId, now};
+use callbase_domain::{CallEventId, CallId, E164, Role, Timestamp, UserId, WorkspaceId, now};
 use callbase_store::Logged;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::model::CallOut;
-use super::{actor, check_user, workspace_region};
+use super::{actor, check_assignment, check_user, workspace_region};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
@@ -235,7 +235,13 @@ pub async fn create_call(
         implied_status(input.direction, input.answered_at.is_some(), input.ended_at.is_some())
     });
     check_consistency(status, started_at, input.answered_at, input.ended_at)?;
-    if let Some(user) = input.user_id {
+    // An agent logs calls as their own.
+    let user_id = match (principal.role()?, input.user_id) {
+        (Role::Agent, None) => Some(principal.user.id),
+        (_, user) => user,
+    };
+    if let Some(user) = user_id {
+        check_assignment(&principal, Some(user))?;
         check_user(&state, workspace, user).await?;
     }
     let at = now();
@@ -250,7 +256,7 @@ pub async fn create_call(
         from_name: text("from_name", input.from_name, 200)?,
         to_number: number(input.to_number, "to_number")?,
         to_name: text("to_name", input.to_name, 200)?,
-        user_id: input.user_id,
+        user_id,
         agent_id: input.agent_id,
         lead_id: input.lead_id,
         phone_number_id: input.phone_number_id,
@@ -327,6 +333,7 @@ pub async fn create_outbound_call(
         .with_details(json!({ "number": to_number, "entries": entries })));
     }
     let user = input.user_id.unwrap_or(principal.user.id);
+    check_assignment(&principal, Some(user))?;
     check_user(&state, workspace, user).await?;
     let from_number =
         text("from_number", input.from_number, 64)?.map(|raw| stored_number(&raw, region.as_ref()));

@@ -7,7 +7,8 @@ pub mod history;
 pub mod model;
 mod stats;
 
-use callbase_domain::{RegionCode, UserId, WorkspaceId};
+use callbase_domain::{CallId, RegionCode, Role, UserId, WorkspaceId};
+use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,6 +39,32 @@ pub(crate) fn not_found() -> ApiError {
 /// How the timeline names whoever made a change through the API.
 pub(crate) fn actor(principal: &Principal) -> String {
     format!("user:{}", principal.user.id)
+}
+
+/// The workspace the caller may change call `id` in: every writer may, except that an agent
+/// changes only the calls assigned to them (AUTH-2). 404 when the call is not there.
+pub(crate) async fn require_call_editor(
+    state: &AppState,
+    principal: &Principal,
+    id: CallId,
+) -> ApiResult<WorkspaceId> {
+    let workspace = principal.require_write()?;
+    if principal.role()? == Role::Agent {
+        let call = state.store.call(workspace, id).await?.ok_or_else(not_found)?;
+        if call.user_id != Some(principal.user.id) {
+            return Err(ApiError::forbidden("an agent changes only the calls assigned to them"));
+        }
+    }
+    Ok(workspace)
+}
+
+/// An agent assigns calls only to themselves, never to someone else (AUTH-2).
+pub(crate) fn check_assignment(principal: &Principal, user: Option<UserId>) -> ApiResult<()> {
+    if principal.role()? == Role::Agent && user != Some(principal.user.id) {
+        return Err(ApiError::forbidden("an agent cannot assign a call to someone else")
+            .with_details(json!({ "field": "user_id" })));
+    }
+    Ok(())
 }
 
 /// A call's user must belong to the call's workspace.

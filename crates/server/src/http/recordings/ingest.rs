@@ -1,16 +1,24 @@
 //! Receiving media: bytes stream into a temporary file (hashed and counted as they come,
 //! never held in memory), the file's facts are read from its bytes, then it moves to
 //! storage under a generated key. Whatever fails, nothing is left behind.
+//!
+//! Probing is CPU work on a blocking thread (REL-6, PERF-11): it waits for one of a process-wide
+//! number of slots (one per core), runs within the budget its file's size allows, and is
+//! cancelled when the request is gone (the client hung up or the request timed out) instead of
+//! running on for nobody.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use callbase_domain::RecordingId;
 use callbase_domain::recording::MediaFacts;
-use callbase_media::probe::{self, Format, ProbeError};
+use callbase_media::probe::{self, Format, ProbeBudget, ProbeError};
 use callbase_media::storage::StorageKey;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
@@ -109,6 +117,26 @@ pub(crate) fn too_large(limit: u64) -> ApiError {
         .with_details(json!({ "limit_bytes": limit }))
 }
 
+/// Probes that may run at once in the process: each keeps a core busy, so more would only
+/// queue on the blocking pool while holding their files open.
+fn probe_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, NonZeroUsize::get))
+    })
+}
+
+/// Cancels a probe's budget when dropped: dropping the request's future (client gone, request
+/// timed out) then stops the blocking probe at its next check, which `spawn_blocking` alone
+/// never would.
+struct CancelOnDrop(ProbeBudget);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 /// Reads the facts of a received file and moves it into storage as recording `id`.
 pub(crate) async fn store_received(
     state: &AppState,
@@ -116,10 +144,18 @@ pub(crate) async fn store_received(
     received: Received,
 ) -> ApiResult<MediaFacts> {
     let path = received.temp.path().to_owned();
-    let probed = tokio::task::spawn_blocking(move || probe::probe_file(&path))
+    let slot = probe_slots().acquire().await.map_err(ApiError::internal)?;
+    let budget = ProbeBudget::default();
+    let probed = {
+        let _cancel_if_dropped = CancelOnDrop(budget.clone());
+        tokio::task::spawn_blocking(move || {
+            // The slot is freed when the probe ends, not when a cancelled request lets go.
+            let _slot = slot;
+            probe::probe_file_with(&path, &budget)
+        })
         .await
-        .map_err(ApiError::internal)?
-        .map_err(refusal)?;
+    };
+    let probed = probed.map_err(ApiError::internal)?.map_err(refusal)?;
     let date = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let key = StorageKey::new(date, *id.as_uuid(), probed.format.extension())
         .map_err(ApiError::internal)?;
@@ -138,7 +174,8 @@ pub(crate) async fn store_received(
     })
 }
 
-/// Why a file was refused: 415 for what we do not take, 422 for what is broken.
+/// Why a file was refused: 415 for what we do not take, 422 for what is broken or needs more
+/// work to read than its size allows.
 fn refusal(err: ProbeError) -> ApiError {
     let supported = ["wav", "mp3", "ogg", "flac", "m4a", "mp4", "mov", "webm"];
     match err {
@@ -151,6 +188,17 @@ fn refusal(err: ProbeError) -> ApiError {
         ProbeError::Corrupt(reason) => {
             ApiError::new(ErrorCode::InvalidMedia, format!("the media cannot be read: {reason}"))
                 .with_details(json!({ "reason": reason }))
+        }
+        ProbeError::TooMuchWork(work) => {
+            // Crafted, or a parser mistake on real media: worth seeing in the log either way.
+            tracing::warn!(%work, "media refused for the work reading it needs");
+            let reason = format!("the file needs more work to read than its size allows: {work}");
+            ApiError::new(ErrorCode::InvalidMedia, format!("the media cannot be read: {reason}"))
+                .with_details(json!({ "reason": reason }))
+        }
+        // Only a dropped request cancels, so no client sees this.
+        ProbeError::Cancelled => {
+            ApiError::new(ErrorCode::Timeout, "reading the media was cancelled")
         }
         ProbeError::Io(err) => ApiError::internal(err),
     }

@@ -1,11 +1,15 @@
-//! Share links: `GET /recordings/{id}/media?expires=…&signature=…` works without logging in
-//! until it expires. The signature is an HMAC-SHA256 over the workspace, the recording and
-//! the expiry with a key every instance shares through the database.
+//! Share links: `GET /recordings/{id}/media?link=…&signature=…` works without logging in.
+//! Each link is a stored record — listed per recording, revocable, audited when made — and it
+//! works only until it expires, and only while its creator is active and may still write in
+//! the workspace. The signature (HMAC-SHA256 with a key every instance shares through the
+//! database) makes link ids unguessable and lets a forged one be refused without a read.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use callbase_domain::{RecordingId, Timestamp, WorkspaceId, now};
+use callbase_domain::{RecordingId, ShareLinkId, Timestamp, UserId, UserStatus, WorkspaceId, now};
+use callbase_store::ShareLink;
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -31,24 +35,56 @@ pub struct ShareIn {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareOut {
-    /// Plays or downloads the recording without logging in (ranges work as usual).
+    pub id: ShareLinkId,
+    /// Plays or downloads the recording without logging in (ranges work as usual). Shown
+    /// only now: the list shows the link, not its URL.
     pub url: String,
     pub expires_at: Timestamp,
 }
 
-/// A link to the recording's media that works without logging in until it expires.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareLinkOut {
+    pub id: ShareLinkId,
+    pub recording_id: RecordingId,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<ShareLink> for ShareLinkOut {
+    fn from(link: ShareLink) -> Self {
+        Self {
+            id: link.id,
+            recording_id: link.recording_id,
+            created_by: link.created_by,
+            created_at: link.created_at,
+            expires_at: link.expires_at,
+            revoked_at: link.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareLinkList {
+    pub data: Vec<ShareLinkOut>,
+}
+
+/// A link to the recording's media that works without logging in until it expires or is
+/// revoked (writers; audited).
 #[utoipa::path(post, path = "/recordings/{id}/share", tag = "recordings",
     params(("id" = RecordingId, Path)), request_body(content = ShareIn, content_type = "application/json"),
-    responses((status = 200, body = ShareOut), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = ShareOut), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn share_recording(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<RecordingId>,
     JsonOrEmpty(input): JsonOrEmpty<ShareIn>,
-) -> ApiResult<Json<ShareOut>> {
-    let workspace = principal.workspace_id()?;
+) -> ApiResult<(StatusCode, Json<ShareOut>)> {
+    let workspace = principal.require_write()?;
     let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
     if recording.media.is_none() {
         return Err(ApiError::new(ErrorCode::RecordingNotStored, "the recording has no media yet"));
@@ -60,38 +96,103 @@ pub async fn share_recording(
             "must be between 60 and 2592000 (30 days)",
         ));
     }
-    let expires = now().as_second() + i64::from(lifetime);
-    let signature = sign(&link_key(&state).await?, workspace, id, expires);
+    let at = now();
+    let expires_at =
+        Timestamp::from_second(at.as_second() + i64::from(lifetime)).map_err(ApiError::internal)?;
+    let link = ShareLink {
+        id: ShareLinkId::new(),
+        workspace_id: workspace,
+        recording_id: id,
+        created_by: principal.user.id,
+        created_at: at,
+        expires_at,
+        revoked_at: None,
+    };
+    let mut audit = principal.audit("recording.share", "recording", id);
+    audit.details = serde_json::json!({ "link_id": link.id, "expires_at": expires_at });
+    state.store.create_share_link(&link, &audit).await?;
+    let signature = sign(&link_key(&state).await?, link.id, id);
     let base = state.settings.public_url.as_deref().unwrap_or("").trim_end_matches('/');
-    Ok(Json(ShareOut {
-        url: format!(
-            "{base}/api/v1/recordings/{id}/media?workspace={workspace}&expires={expires}&signature={signature}"
-        ),
-        expires_at: Timestamp::from_second(expires).map_err(ApiError::internal)?,
-    }))
+    let url = format!("{base}/api/v1/recordings/{id}/media?link={}&signature={signature}", link.id);
+    Ok((StatusCode::CREATED, Json(ShareOut { id: link.id, url, expires_at })))
 }
 
-/// Checks a link's signature and expiry.
+/// The recording's share links, newest first (writers).
+#[utoipa::path(get, path = "/recordings/{id}/shares", tag = "recordings",
+    params(("id" = RecordingId, Path)),
+    responses((status = 200, body = ShareLinkList), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_share_links(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<RecordingId>,
+) -> ApiResult<Json<ShareLinkList>> {
+    let workspace = principal.require_write()?;
+    state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let links = state.store.list_share_links(workspace, id).await?;
+    Ok(Json(ShareLinkList { data: links.into_iter().map(ShareLinkOut::from).collect() }))
+}
+
+/// Revokes a share link at once (its creator, or owners and admins; audited).
+#[utoipa::path(delete, path = "/recordings/{id}/shares/{link_id}", tag = "recordings",
+    params(("id" = RecordingId, Path), ("link_id" = ShareLinkId, Path)),
+    responses((status = 200, body = ShareLinkOut), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_share_link(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, link_id)): Path<(RecordingId, ShareLinkId)>,
+) -> ApiResult<Json<ShareLinkOut>> {
+    let workspace = principal.require_write()?;
+    let link_not_found = || ApiError::new(ErrorCode::ShareLinkNotFound, "no such share link");
+    let access = state.store.share_link_access(link_id).await?.ok_or_else(link_not_found)?;
+    let link = access.link;
+    if link.workspace_id != workspace || link.recording_id != id {
+        return Err(link_not_found());
+    }
+    if link.created_by != principal.user.id && !principal.role()?.can_administer() {
+        return Err(ApiError::forbidden("only its creator or an admin revokes a share link"));
+    }
+    let mut audit = principal.audit("recording.share_revoke", "recording", id);
+    audit.details = serde_json::json!({ "link_id": link_id });
+    let revoked = state
+        .store
+        .revoke_share_link(workspace, link_id, now(), &audit)
+        .await?
+        .ok_or_else(link_not_found)?;
+    Ok(Json(revoked.into()))
+}
+
+/// The workspace a share link opens `id` in, when the link is genuine, for this recording,
+/// unrevoked, unexpired, and its creator is still active with write access there.
 pub(crate) async fn verify_link(
     state: &AppState,
-    workspace: WorkspaceId,
     id: RecordingId,
-    expires: i64,
+    link_id: ShareLinkId,
     signature: &str,
-) -> ApiResult<()> {
+) -> ApiResult<WorkspaceId> {
     let invalid = || ApiError::new(ErrorCode::InvalidLink, "the share link is not valid");
     let given = URL_SAFE_NO_PAD.decode(signature).map_err(|_| invalid())?;
     let mut mac = keyed(&link_key(state).await?);
-    mac.update(message(workspace, id, expires).as_bytes());
+    mac.update(message(link_id, id).as_bytes());
     mac.verify_slice(&given).map_err(|_| invalid())?;
-    if expires <= now().as_second() {
+    let access = state.store.share_link_access(link_id).await?.ok_or_else(invalid)?;
+    let link = access.link;
+    let creator_may_share = access.creator_status == UserStatus::Active
+        && access.creator_role.is_some_and(|role| role.can_write());
+    if link.recording_id != id || link.revoked_at.is_some() || !creator_may_share {
+        return Err(ApiError::new(ErrorCode::InvalidLink, "the share link no longer works"));
+    }
+    if link.expires_at <= now() {
         return Err(ApiError::new(ErrorCode::LinkExpired, "the share link has expired"));
     }
-    Ok(())
+    Ok(link.workspace_id)
 }
 
-fn message(workspace: WorkspaceId, id: RecordingId, expires: i64) -> String {
-    format!("recording-media\n{workspace}\n{id}\n{expires}")
+fn message(link: ShareLinkId, id: RecordingId) -> String {
+    format!("recording-share\n{link}\n{id}")
 }
 
 fn keyed(key: &[u8]) -> Hmac<Sha256> {
@@ -99,9 +200,9 @@ fn keyed(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
 }
 
-fn sign(key: &[u8], workspace: WorkspaceId, id: RecordingId, expires: i64) -> String {
+fn sign(key: &[u8], link: ShareLinkId, id: RecordingId) -> String {
     let mut mac = keyed(key);
-    mac.update(message(workspace, id, expires).as_bytes());
+    mac.update(message(link, id).as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 

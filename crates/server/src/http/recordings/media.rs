@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use callbase_domain::{RecordingId, WorkspaceId};
+use callbase_domain::{RecordingId, ShareLinkId};
 use callbase_media::storage::StorageKey;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -25,9 +25,8 @@ use crate::state::AppState;
 pub struct MediaParams {
     /// `1` or `true`: send as an attachment (a download) instead of inline.
     pub download: Option<String>,
-    /// Share links: the workspace, expiry (Unix seconds) and signature they were made with.
-    pub workspace: Option<WorkspaceId>,
-    pub expires: Option<i64>,
+    /// Share links: the link's id and signature, as `POST /recordings/{id}/share` gave them.
+    pub link: Option<ShareLinkId>,
     pub signature: Option<String>,
 }
 
@@ -51,18 +50,13 @@ pub async fn recording_media(
 ) -> ApiResult<Response> {
     let (mut parts, _) = request.into_parts();
     let shared = params.signature.is_some();
-    let workspace = match (&params.signature, params.workspace, params.expires) {
-        (Some(signature), Some(workspace), Some(expires)) => {
-            verify_link(&state, workspace, id, expires, signature).await?;
-            workspace
-        }
-        (None, None, None) => {
-            Principal::from_request_parts(&mut parts, &state).await?.workspace_id()?
-        }
+    let workspace = match (&params.signature, params.link) {
+        (Some(signature), Some(link)) => verify_link(&state, id, link, signature).await?,
+        (None, None) => Principal::from_request_parts(&mut parts, &state).await?.workspace_id()?,
         _ => {
             return Err(ApiError::new(
                 ErrorCode::InvalidLink,
-                "a share link needs workspace, expires and signature",
+                "a share link needs both link and signature",
             ));
         }
     };

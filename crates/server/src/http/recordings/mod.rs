@@ -38,6 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(manage::get_recording, manage::update_recording, manage::delete_recording))
         .routes(routes!(media::recording_media))
         .routes(routes!(links::share_recording))
+        .routes(routes!(links::list_share_links))
+        .routes(routes!(links::revoke_share_link))
         .routes(routes!(lifecycle::start_recording))
         .routes(routes!(lifecycle::stop_recording))
         .routes(routes!(lifecycle::fetch_recording))

@@ -273,10 +273,54 @@ async fn logged_calls_are_validated(app: TestApp) {
 async fn editing_and_deleting_calls(app: TestApp) {
     let (token, ws) = owner(&app).await;
     let (agent_id, agent) = app.member(&token, &ws, "agent@calls.example", "agent").await;
-    let call =
-        log(&app, &token, &ws, json!({ "direction": "inbound", "notes": "first", "tags": ["a"] }))
-            .await;
+    let (other_id, _) = app.member(&token, &ws, "colleague@calls.example", "agent").await;
+    let unassigned = log(&app, &token, &ws, json!({ "direction": "inbound" })).await;
+    let call = log(
+        &app,
+        &token,
+        &ws,
+        json!({ "direction": "inbound", "notes": "first", "tags": ["a"], "user_id": agent_id }),
+    )
+    .await;
     let id = call["id"].as_str().expect("id");
+    // An agent changes only the calls assigned to them, and assigns none to someone else.
+    let as_agent = |method: reqwest::Method, path: String, body: Value| {
+        app.call(method, &path).token(&agent).header("x-workspace-id", &ws).json(&body).send()
+    };
+    let unassigned = unassigned["id"].as_str().expect("id");
+    for (method, path, body) in [
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/calls/{unassigned}"),
+            json!({ "notes": "mine now" }),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/calls/{unassigned}"),
+            json!({ "user_id": agent_id }),
+        ),
+        (reqwest::Method::POST, format!("/api/v1/calls/{unassigned}/end"), json!({})),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/calls/{unassigned}/events"),
+            json!({ "type": "note" }),
+        ),
+        (reqwest::Method::PATCH, format!("/api/v1/calls/{id}"), json!({ "user_id": other_id })),
+        (
+            reqwest::Method::POST,
+            "/api/v1/calls".to_owned(),
+            json!({ "direction": "inbound", "user_id": other_id }),
+        ),
+    ] {
+        as_agent(method, path, body).await.expect_error(403, "forbidden");
+    }
+    let logged = as_agent(
+        reqwest::Method::POST,
+        "/api/v1/calls".to_owned(),
+        json!({ "direction": "outbound" }),
+    );
+    let logged = logged.await.expect(201).clone();
+    assert_eq!(logged["user_id"], json!(agent_id), "an agent logs calls as their own");
     let patched = app.patch(&format!("/api/v1/calls/{id}")).token(&agent).header("x-workspace-id", &ws)
         .json(&json!({ "notes": null, "tags": ["b", "b", "c"], "disposition": "sale", "user_id": agent_id })).send().await;
     let patched = patched.expect(200).clone();
@@ -286,7 +330,7 @@ async fn editing_and_deleting_calls(app: TestApp) {
     );
     assert_eq!(
         ids_for(&app, &token, &ws, &format!("user_id={agent_id}")).await,
-        vec![id.to_owned()]
+        vec![logged["id"].as_str().expect("id").to_owned(), id.to_owned()]
     );
     app.delete(&format!("/api/v1/calls/{id}"))
         .token(&agent)

@@ -9,7 +9,11 @@ use serde_json::json;
 use super::setup;
 use crate::helpers::{TestApp, both_databases, wav_bytes};
 
-both_databases!(media_streams_whole_and_in_ranges, share_links_expire_and_cannot_be_forged);
+both_databases!(
+    media_streams_whole_and_in_ranges,
+    share_links_expire_and_cannot_be_forged,
+    share_links_are_records_tied_to_their_creator,
+);
 
 async fn media_streams_whole_and_in_ranges(app: TestApp) {
     let setup = setup(&app).await;
@@ -98,7 +102,7 @@ async fn share_links_expire_and_cannot_be_forged(app: TestApp) {
         .json(&json!({ "expires_in_seconds": 600 }))
         .send()
         .await;
-    let share = share.expect(200).clone();
+    let share = share.expect(201).clone();
     let url = share["url"].as_str().expect("url").to_owned();
     assert!(share["expires_at"].is_string());
 
@@ -111,24 +115,31 @@ async fn share_links_expire_and_cannot_be_forged(app: TestApp) {
     let other_recording = setup.uploaded(&app, wav_bytes(500)).await;
     let moved = url.replace(&id, other_recording["id"].as_str().expect("id"));
     app.get(&moved).send().await.expect_error(403, "invalid_link");
-    let stretched = url.replace("expires=", "expires=9");
-    app.get(&stretched).send().await.expect_error(403, "invalid_link");
     app.get(&format!("/api/v1/recordings/{id}/media?signature=x"))
         .send()
         .await
         .expect_error(403, "invalid_link");
 
-    // A correctly signed link past its expiry (signed here with the server's key).
+    // A genuine link past its expiry (stored and signed here as the server would).
     let key = app.store.server_key("share_links", b"unused").await.expect("key");
-    let expires = jiff::Timestamp::now().as_second() - 1;
-    let message = format!("recording-media\n{}\n{id}\n{expires}", setup.workspace);
+    let me = setup.get(&app, "/api/v1/users/me").send().await;
+    let owner: callbase_domain::UserId =
+        me.expect(200)["user"]["id"].as_str().expect("id").parse().expect("id");
+    let link = callbase_store::ShareLink {
+        id: callbase_domain::ShareLinkId::new(),
+        workspace_id: setup.workspace.parse().expect("id"),
+        recording_id: id.parse().expect("id"),
+        created_by: owner,
+        created_at: jiff::Timestamp::now(),
+        expires_at: jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1),
+        revoked_at: None,
+    };
+    let audit = callbase_store::AuditEntry::by_system(None, "recording.share", id.clone(), "test");
+    app.store.create_share_link(&link, &audit).await.expect("stored");
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("key");
-    mac.update(message.as_bytes());
+    mac.update(format!("recording-share\n{}\n{id}", link.id).as_bytes());
     let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    let expired = format!(
-        "/api/v1/recordings/{id}/media?workspace={}&expires={expires}&signature={signature}",
-        setup.workspace
-    );
+    let expired = format!("/api/v1/recordings/{id}/media?link={}&signature={signature}", link.id);
     app.get(&expired).send().await.expect_error(403, "link_expired");
 
     let reply = app
@@ -139,4 +150,64 @@ async fn share_links_expire_and_cannot_be_forged(app: TestApp) {
         .send()
         .await;
     reply.expect_error(422, "validation_failed");
+}
+
+/// Each link is a record: listed, revocable at once, audited, and dead when its creator can
+/// no longer share (suspended, or no longer a writer of the workspace).
+async fn share_links_are_records_tied_to_their_creator(app: TestApp) {
+    let setup = setup(&app).await;
+    let (agent_id, agent) =
+        app.member(&setup.token, &setup.workspace, "sharer@rec.example", "agent").await;
+    let recording = setup.uploaded(&app, wav_bytes(500)).await;
+    let id = recording["id"].as_str().expect("id").to_owned();
+    let share = |token: &str| {
+        app.post(&format!("/api/v1/recordings/{id}/share"))
+            .token(token)
+            .header("x-workspace-id", &setup.workspace)
+            .send()
+    };
+    let first = share(&setup.token).await.expect(201).clone();
+    let by_agent = share(&agent).await.expect(201).clone();
+    let url = |link: &serde_json::Value| link["url"].as_str().expect("url").to_owned();
+    let listed = setup.get(&app, &format!("/api/v1/recordings/{id}/shares")).send().await;
+    let listed = listed.expect(200)["data"].as_array().expect("links").clone();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|link| link.get("url").is_none()), "the list shows no URLs");
+
+    // Revoked: at once.
+    app.delete(&format!("/api/v1/recordings/{id}/shares/{}", first["id"].as_str().expect("id")))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .send()
+        .await
+        .expect(200);
+    app.get(&url(&first)).send().await.expect_error(403, "invalid_link");
+    app.get(&url(&by_agent)).send().await.expect(200);
+
+    // Its creator suspended, then back: the link follows.
+    let status = |status: &str| {
+        app.post(&format!("/api/v1/users/{agent_id}/status"))
+            .token(&app.admin)
+            .json(&json!({ "status": status }))
+            .send()
+    };
+    status("suspended").await.expect(200);
+    app.get(&url(&by_agent)).send().await.expect_error(403, "invalid_link");
+    status("active").await.expect(200);
+    app.get(&url(&by_agent)).send().await.expect(200);
+    // Its creator made a viewer, then removed: dead.
+    let member = format!("/api/v1/workspaces/{}/members/{agent_id}", setup.workspace);
+    app.patch(&member)
+        .token(&setup.token)
+        .json(&json!({ "role": "viewer" }))
+        .send()
+        .await
+        .expect(200);
+    app.get(&url(&by_agent)).send().await.expect_error(403, "invalid_link");
+    app.delete(&member).token(&setup.token).send().await;
+    app.get(&url(&by_agent)).send().await.expect_error(403, "invalid_link");
+
+    let audit = app.get("/api/v1/audit?action=recording.share").token(&setup.token);
+    let audit = audit.header("x-workspace-id", &setup.workspace).send().await;
+    assert_eq!(audit.expect(200)["data"].as_array().map(Vec::len), Some(2), "each link audited");
 }

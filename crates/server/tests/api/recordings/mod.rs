@@ -3,6 +3,7 @@
 //! search, retention, and object storage.
 
 mod access;
+mod adversarial;
 mod egress;
 mod lifecycle;
 mod media;
