@@ -248,6 +248,7 @@ async fn cli_administers_the_same_database(backend: Backend) {
     let bob: Value =
         login(&server.url, "bob@example.com", "bobs-password").await.json().await.expect("json");
     assert_eq!(bob["workspaces"][0]["role"], "viewer");
+    let old_session = bob["token"].as_str().expect("token").to_owned();
 
     let mut duplicate = callbase();
     duplicate.args(["user", "create", "--email", "bob@example.com"]);
@@ -263,6 +264,10 @@ async fn cli_administers_the_same_database(backend: Backend) {
     let new_password =
         stdout.lines().find_map(|l| l.strip_prefix("password: ")).expect("new password").to_owned();
     assert_eq!(login(&server.url, "bob@example.com", "bobs-password").await.status().as_u16(), 401);
+    // Whoever held the old password is logged out (the server's auth cache lives 2 s).
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, _) = get_json(&server.url, "/api/v1/users/me", &old_session).await;
+    assert_eq!(status, 401, "the reset ended the old session");
     let bob: Value =
         login(&server.url, "bob@example.com", &new_password).await.json().await.expect("json");
     assert_eq!(bob["user"]["is_superuser"], false);

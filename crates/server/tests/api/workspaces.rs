@@ -2,13 +2,15 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, both_databases};
+use crate::helpers::{TestApp, both_databases, spawn_app_with};
 
 both_databases!(
     create_read_update_delete,
     members_are_added_changed_and_removed,
     the_last_owner_stays,
     stats_count_members_and_tokens,
+    strangers_join_only_by_invitation_and_adding_reveals_no_account,
+    who_creates_workspaces_is_an_instance_setting,
 );
 
 async fn create_read_update_delete(app: TestApp) {
@@ -113,4 +115,75 @@ async fn stats_count_members_and_tokens(app: TestApp) {
     assert_eq!(body["api_tokens"], 1);
     assert!(body["audit_events"].as_u64().is_some_and(|n| n >= 3));
     assert_eq!((body["calls"].as_u64(), body["talk_minutes"].as_u64()), (Some(1), Some(2)));
+}
+
+async fn strangers_join_only_by_invitation_and_adding_reveals_no_account(app: TestApp) {
+    let (_, owner) = app.user("owner@shop.example").await;
+    let shop = app.workspace(&owner, "Shop").await;
+    let (stranger_id, stranger) = app.user("stranger@elsewhere.example").await;
+    let members = format!("/api/v1/workspaces/{shop}/members");
+    let add = |body: serde_json::Value| app.post(&members).token(&owner).json(&body).send();
+
+    // An existing account and an unknown address get the same kind of answer.
+    let existing = add(json!({ "email": "stranger@elsewhere.example", "role": "agent" })).await;
+    let unknown = add(json!({ "email": "nobody@elsewhere.example", "role": "agent" })).await;
+    let existing = existing.expect(202).clone();
+    let unknown = unknown.expect(202).clone();
+    let keys = |v: &serde_json::Value| {
+        v["invitation"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>())
+    };
+    assert_eq!(keys(&existing), keys(&unknown));
+    assert!(!existing.to_string().contains(&stranger_id), "no account details: {existing}");
+    // By id, a stranger is as absent as an id nobody has.
+    let by_id = add(json!({ "user_id": stranger_id, "role": "agent" })).await;
+    let made_up = add(json!({ "user_id": uuid::Uuid::now_v7(), "role": "agent" })).await;
+    by_id.expect_error(404, "user_not_found");
+    made_up.expect_error(404, "user_not_found");
+    assert_eq!(by_id.body, made_up.body);
+    let listed = app.get(&members).token(&owner).send().await;
+    assert_eq!(listed.expect(200)["data"].as_array().map(Vec::len), Some(1), "nobody was added");
+
+    // Only the invitee sees and accepts it, once.
+    let invitation = existing["invitation"]["id"].as_str().expect("id").to_owned();
+    let mine = app.get("/api/v1/invitations").token(&stranger).send().await;
+    assert_eq!(mine.expect(200)["data"][0]["workspace_name"], "Shop");
+    let (_, bystander) = app.user("bystander@elsewhere.example").await;
+    let accept = format!("/api/v1/invitations/{invitation}/accept");
+    app.post(&accept).token(&bystander).send().await.expect_error(404, "invitation_not_found");
+    let joined = app.post(&accept).token(&stranger).send().await;
+    assert_eq!(joined.expect(201)["role"], "agent");
+    app.post(&accept).token(&stranger).send().await.expect_error(404, "invitation_not_found");
+    let listed = app.get(&members).token(&owner).send().await;
+    assert_eq!(listed.expect(200)["data"].as_array().map(Vec::len), Some(2));
+
+    // Declined and withdrawn invitations are closed.
+    let (_, invitee) = app.user("invitee@elsewhere.example").await;
+    let first = add(json!({ "email": "invitee@elsewhere.example", "role": "viewer" })).await;
+    let first = first.expect(202)["invitation"]["id"].as_str().expect("id").to_owned();
+    app.post(&format!("/api/v1/invitations/{first}/decline")).token(&invitee).send().await;
+    let second = add(json!({ "email": "invitee@elsewhere.example", "role": "viewer" })).await;
+    let second = second.expect(202)["invitation"]["id"].as_str().expect("id").to_owned();
+    let withdraw = format!("/api/v1/workspaces/{shop}/invitations/{second}");
+    assert_eq!(app.delete(&withdraw).token(&owner).send().await.status.as_u16(), 204);
+    for id in [first, second] {
+        app.post(&format!("/api/v1/invitations/{id}/accept"))
+            .token(&invitee)
+            .send()
+            .await
+            .expect_error(404, "invitation_not_found");
+    }
+    let all = app.get(&format!("/api/v1/workspaces/{shop}/invitations")).token(&owner).send().await;
+    assert_eq!(all.expect(200)["data"].as_array().map(Vec::len), Some(4));
+}
+
+async fn who_creates_workspaces_is_an_instance_setting(app: TestApp) {
+    let app = spawn_app_with(app.backend, |s| {
+        s.workspace_creation = callbase_server::WorkspaceCreation::Superusers;
+    })
+    .await;
+    let (_, plain) = app.user("plain@example.com").await;
+    let body = json!({ "name": "Mine" });
+    let refused = app.post("/api/v1/workspaces").token(&plain).json(&body).send().await;
+    refused.expect_error(403, "forbidden");
+    app.post("/api/v1/workspaces").token(&app.admin).json(&body).send().await.expect(201);
 }
