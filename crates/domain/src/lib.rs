@@ -22,7 +22,7 @@ pub use phone::{E164, PhoneError};
 pub use recording::{
     MediaFacts, Recording, RecordingStatus, SegmentError, Transcript, TranscriptSegment,
 };
-pub use role::{Role, RoleError, UserStatus};
+pub use role::{AgentCallVisibility, Role, RoleError, UserStatus};
 pub use text::{DisplayName, TextError};
 pub use time::{Timestamp, from_micros, now, to_micros};
 pub use workspace::{RegionCode, RegionError, TimeZoneError, TimeZoneName};

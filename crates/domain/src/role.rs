@@ -91,6 +91,49 @@ impl FromStr for UserStatus {
     }
 }
 
+/// Which calls an agent sees in a workspace (AUTH-6): `all` of them, or only their `own`
+/// (those assigned to them), in lists, search, export, statistics and recordings alike.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentCallVisibility {
+    #[default]
+    All,
+    Own,
+}
+
+impl AgentCallVisibility {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Own => "own",
+        }
+    }
+}
+
+impl FromStr for AgentCallVisibility {
+    type Err = RoleError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Self::All),
+            "own" => Ok(Self::Own),
+            other => Err(RoleError(other.to_owned())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

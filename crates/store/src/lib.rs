@@ -297,6 +297,25 @@ pub trait CallStore {
         to: i64,
         tz: &jiff::tz::TimeZone,
     ) -> StoreResult<Vec<(RollupKey, Counters)>>;
+    /// [`CallStore::call_stats`] of the calls assigned to one user (an agent who sees only
+    /// their own).
+    async fn user_call_stats(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        from: i64,
+        to: i64,
+        group: StatsGroup,
+    ) -> StoreResult<Vec<(GroupKey, Counters)>>;
+    /// [`CallStore::call_contributions`] of the calls assigned to one user.
+    async fn user_call_contributions(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        from: i64,
+        to: i64,
+        tz: &jiff::tz::TimeZone,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>>;
 }
 
 /// The do-not-call list (CRM-2).

@@ -62,6 +62,7 @@ pub struct Workspace {
     pub region: Option<RegionCode>,
     /// Recordings older than this many days are deleted by the retention worker (REC-7).
     pub recording_retention_days: Option<u32>,
+    pub agent_call_visibility: callbase_domain::AgentCallVisibility,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -83,6 +84,7 @@ pub struct WorkspacePatch {
     pub region: Option<Option<RegionCode>>,
     /// `Some(None)` keeps recordings forever.
     pub recording_retention_days: Option<Option<u32>>,
+    pub agent_call_visibility: Option<callbase_domain::AgentCallVisibility>,
     pub at: Option<Timestamp>,
 }
 

@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use callbase_domain::{DisplayName, RegionCode, Role, TimeZoneName, WorkspaceId, now};
+use callbase_domain::{
+    AgentCallVisibility, DisplayName, RegionCode, Role, TimeZoneName, WorkspaceId, now,
+};
 use callbase_store::{
     Membership, NewWorkspace, RecordingFilter, TokenKind, Workspace, WorkspaceFilter,
     WorkspacePatch,
@@ -37,6 +39,9 @@ pub struct WorkspaceOut {
     pub region: Option<RegionCode>,
     /// Recordings older than this many days are deleted; `null` keeps them forever.
     pub recording_retention_days: Option<u32>,
+    /// Whether agents see every call (`all`) or only those assigned to them (`own`), in
+    /// lists, search, export, statistics and recordings alike.
+    pub agent_call_visibility: AgentCallVisibility,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
 }
@@ -49,6 +54,7 @@ impl From<Workspace> for WorkspaceOut {
             time_zone: workspace.time_zone,
             region: workspace.region,
             recording_retention_days: workspace.recording_retention_days,
+            agent_call_visibility: workspace.agent_call_visibility,
             created_at: workspace.created_at,
             updated_at: workspace.updated_at,
         }
@@ -91,6 +97,8 @@ pub struct WorkspacePatchIn {
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
     pub recording_retention_days: Option<Option<u32>>,
+    /// `all` (the default) or `own`: which calls agents see.
+    pub agent_call_visibility: Option<AgentCallVisibility>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,6 +204,7 @@ pub async fn update_workspace(
         "time_zone": input.time_zone,
         "region": input.region,
         "recording_retention_days": input.recording_retention_days,
+        "agent_call_visibility": input.agent_call_visibility,
     });
     if let Some(Some(days)) = input.recording_retention_days
         && !(1..=36_500).contains(&days)
@@ -210,6 +219,7 @@ pub async fn update_workspace(
         time_zone: input.time_zone,
         region: input.region,
         recording_retention_days: input.recording_retention_days,
+        agent_call_visibility: input.agent_call_visibility,
         at: Some(now()),
     };
     let workspace =

@@ -392,7 +392,29 @@ impl CallStore for SqlStore {
         to: i64,
         group: StatsGroup,
     ) -> StoreResult<Vec<(GroupKey, Counters)>> {
-        self.sum_rollups(workspace, from, to, group).await
+        self.sum_rollups(workspace, None, from, to, group).await
+    }
+
+    async fn user_call_stats(
+        &self,
+        workspace: WorkspaceId,
+        user: callbase_domain::UserId,
+        from: i64,
+        to: i64,
+        group: StatsGroup,
+    ) -> StoreResult<Vec<(GroupKey, Counters)>> {
+        self.sum_rollups(workspace, Some(user), from, to, group).await
+    }
+
+    async fn user_call_contributions(
+        &self,
+        workspace: WorkspaceId,
+        user: callbase_domain::UserId,
+        from: i64,
+        to: i64,
+        tz: &jiff::tz::TimeZone,
+    ) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        self.contributions_between(workspace, Some(user), from, to, tz).await
     }
 
     async fn rollup_rows(&self, workspace: WorkspaceId) -> StoreResult<Vec<(RollupKey, Counters)>> {
@@ -406,7 +428,7 @@ impl CallStore for SqlStore {
         to: i64,
         tz: &jiff::tz::TimeZone,
     ) -> StoreResult<Vec<(RollupKey, Counters)>> {
-        self.contributions_between(workspace, from, to, tz).await
+        self.contributions_between(workspace, None, from, to, tz).await
     }
 }
 

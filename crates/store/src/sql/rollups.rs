@@ -221,6 +221,7 @@ impl SqlStore {
     pub(crate) async fn sum_rollups(
         &self,
         workspace: WorkspaceId,
+        user: Option<UserId>,
         from: i64,
         to: i64,
         group: StatsGroup,
@@ -251,23 +252,27 @@ impl SqlStore {
             StatsGroup::Agent => Some("bucket, user_id, agent_id"),
             _ => None,
         };
+        // One user's rows only: the rollup key carries the user after the hour.
+        let of_user = if user.is_some() { " AND user_id = $4" } else { "" };
         let source = match hourly {
             Some(keys) => format!(
-                "(SELECT {keys}, {SUMS} FROM call_rollups \
-                 WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3 GROUP BY {keys}) hourly"
+                "(SELECT {keys}, {SUMS} FROM call_rollups WHERE workspace_id = $1 \
+                 AND bucket >= $2 AND bucket < $3{of_user} GROUP BY {keys}) hourly"
             ),
-            None => {
-                "call_rollups WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3".to_owned()
-            }
+            None => format!(
+                "call_rollups WHERE workspace_id = $1 AND bucket >= $2 AND bucket < $3{of_user}"
+            ),
         };
         let sql = format!("SELECT {columns}, {SUMS} FROM {source}{group_by}");
         let rows: Vec<GroupedRow> = read!(self, pool => {
-            sqlx::query_as(AssertSqlSafe(sql))
+            let query = sqlx::query_as(AssertSqlSafe(sql))
                 .bind(Uuid::from(workspace))
                 .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await
+                .bind(to);
+            match user {
+                Some(user) => query.bind(Uuid::from(user)).fetch_all(pool).await,
+                None => query.fetch_all(pool).await,
+            }
         })?;
         rows.into_iter()
             .filter(|row| row.sums.calls.is_some())
@@ -384,21 +389,26 @@ impl SqlStore {
     pub(crate) async fn contributions_between(
         &self,
         workspace: WorkspaceId,
+        user: Option<UserId>,
         from: i64,
         to: i64,
         tz: &TimeZone,
     ) -> StoreResult<Vec<(RollupKey, Counters)>> {
+        let of_user = if user.is_some() { " AND c.user_id = $4" } else { "" };
+        let sql = format!(
+            "SELECT c.source, c.direction, c.status, c.user_id, c.agent_id, c.started_at, \
+             c.answered_at, c.ended_at FROM calls c \
+             WHERE c.workspace_id = $1 AND c.started_at >= $2 AND c.started_at < $3{of_user}"
+        );
         let rows: Vec<ContributionRow> = read!(self, pool => {
-            sqlx::query_as(
-                "SELECT c.source, c.direction, c.status, c.user_id, c.agent_id, c.started_at, \
-                 c.answered_at, c.ended_at FROM calls c \
-                 WHERE c.workspace_id = $1 AND c.started_at >= $2 AND c.started_at < $3",
-            )
-            .bind(Uuid::from(workspace))
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
-            .await
+            let query = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(from)
+                .bind(to);
+            match user {
+                Some(user) => query.bind(Uuid::from(user)).fetch_all(pool).await,
+                None => query.fetch_all(pool).await,
+            }
         })?;
         let calls: Vec<Call> =
             rows.into_iter().map(|row| row.into_call(workspace)).collect::<StoreResult<_>>()?;

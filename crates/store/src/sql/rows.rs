@@ -51,8 +51,8 @@ pub(crate) struct CredentialsRow {
     pub(crate) password_hash: String,
 }
 
-pub(crate) const WORKSPACE_COLUMNS: &str =
-    "w.id, w.name, w.time_zone, w.region, w.recording_retention_days, w.created_at, w.updated_at";
+pub(crate) const WORKSPACE_COLUMNS: &str = "w.id, w.name, w.time_zone, w.region, w.recording_retention_days, w.agent_call_visibility, \
+     w.created_at, w.updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct WorkspaceRow {
@@ -61,6 +61,7 @@ pub(crate) struct WorkspaceRow {
     time_zone: String,
     region: Option<String>,
     recording_retention_days: Option<i32>,
+    agent_call_visibility: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -89,6 +90,10 @@ impl TryFrom<WorkspaceRow> for Workspace {
                 .map_err(|e| {
                 StoreError::corrupt("workspaces.recording_retention_days", e)
             })?,
+            agent_call_visibility: row
+                .agent_call_visibility
+                .parse()
+                .map_err(|e| StoreError::corrupt("workspaces.agent_call_visibility", e))?,
             created_at: from_micros(row.created_at),
             updated_at: from_micros(row.updated_at),
         })

@@ -139,7 +139,8 @@ impl WorkspaceStore for SqlStore {
                 "UPDATE workspaces SET name = COALESCE($2, name), \
                  time_zone = COALESCE($3, time_zone), \
                  region = CASE WHEN $4 THEN $5 ELSE region END, updated_at = $6, \
-                 recording_retention_days = CASE WHEN $7 THEN $8 ELSE recording_retention_days END \
+                 recording_retention_days = CASE WHEN $7 THEN $8 ELSE recording_retention_days END, \
+                 agent_call_visibility = COALESCE($9, agent_call_visibility) \
                  WHERE id = $1",
             )
             .bind(Uuid::from(id))
@@ -150,6 +151,7 @@ impl WorkspaceStore for SqlStore {
             .bind(at)
             .bind(patch.recording_retention_days.is_some())
             .bind(patch.recording_retention_days.flatten().and_then(|d| i32::try_from(d).ok()))
+            .bind(patch.agent_call_visibility.map(|v| v.as_str()))
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::create::{tags, text};
 use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut, TimelineAppendOut};
+use super::visibility::{check_visible, only_calls_of};
 use super::{
     actor, check_assignment, check_user, not_found, require_call_editor, workspace_region,
 };
@@ -32,6 +33,7 @@ pub async fn get_call(
 ) -> ApiResult<Json<CallDetailOut>> {
     let workspace = principal.workspace_id()?;
     let call = state.store.call(workspace, id).await?.ok_or_else(not_found)?;
+    check_visible(&call, only_calls_of(&state, &principal).await?)?;
     let timeline = state.store.call_events(workspace, id).await?;
     Ok(Json(CallDetailOut {
         call: call.into(),

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::export::{ExportFormat, export_stream};
 use super::model::CallOut;
+use super::visibility::{narrow_calls, only_calls_of};
 use super::workspace_region;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -194,7 +195,8 @@ pub async fn list_calls(
         Some(_) => workspace_region(&state, workspace).await?,
         None => None,
     };
-    let filter = params.into_filter(region.as_ref())?;
+    let mut filter = params.into_filter(region.as_ref())?;
+    narrow_calls(&mut filter, only_calls_of(&state, &principal).await?)?;
     let page = state.store.list_calls(workspace, &filter, &request).await?;
     let sort = list.sort.unwrap_or_default();
     let next_cursor = page.next.map(|next| {
@@ -228,7 +230,8 @@ pub async fn export_calls(
         Some(_) => workspace_region(&state, workspace).await?,
         None => None,
     };
-    let filter = params.into_filter(region.as_ref())?;
+    let mut filter = params.into_filter(region.as_ref())?;
+    narrow_calls(&mut filter, only_calls_of(&state, &principal).await?)?;
     let format = export.format.unwrap_or_default();
     let stream = export_stream(state.store.clone(), workspace, filter, format);
     let disposition = format!("attachment; filename=\"calls.{}\"", format.extension());

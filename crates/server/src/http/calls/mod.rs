@@ -6,6 +6,7 @@ pub mod export;
 pub mod history;
 pub mod model;
 mod stats;
+pub(crate) mod visibility;
 
 use callbase_domain::{CallId, RegionCode, Role, UserId, WorkspaceId};
 use serde_json::json;

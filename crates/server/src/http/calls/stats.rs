@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use callbase_domain::call::{Counters, DURATION_EDGES, RollupKey, bucket_start};
-use callbase_domain::{Timestamp, WorkspaceId, from_micros, now};
+use callbase_domain::{Timestamp, UserId, WorkspaceId, from_micros, now};
 use callbase_store::{GroupKey, StatsGroup};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::visibility::only_calls_of;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Query};
@@ -222,11 +223,18 @@ fn group_of(key: &RollupKey, group: StatsGroup) -> GroupKey {
     }
 }
 
+/// Whose calls statistics count: the workspace's, or only one agent's (AUTH-6).
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    workspace: WorkspaceId,
+    only: Option<UserId>,
+}
+
 /// Sums for `[from, to)`: whole local hours from the rollups, the partial hours at either
 /// end (custom periods only) from the calls themselves.
 async fn sums(
     state: &AppState,
-    workspace: WorkspaceId,
+    Scope { workspace, only }: Scope,
     window: &Window,
     group: StatsGroup,
 ) -> ApiResult<BTreeMap<GroupKey, Counters>> {
@@ -239,7 +247,13 @@ async fn sums(
     };
     let last_whole = floor(to).max(first_whole);
     let mut totals: BTreeMap<GroupKey, Counters> = BTreeMap::new();
-    for (key, counts) in state.store.call_stats(workspace, first_whole, last_whole, group).await? {
+    let whole_hours = match only {
+        Some(user) => {
+            state.store.user_call_stats(workspace, user, first_whole, last_whole, group).await?
+        }
+        None => state.store.call_stats(workspace, first_whole, last_whole, group).await?,
+    };
+    for (key, counts) in whole_hours {
         totals.entry(key).or_default().add(&counts);
     }
     let edges = [
@@ -250,8 +264,16 @@ async fn sums(
         if edge_from >= edge_to {
             continue;
         }
-        let calls = state.store.call_contributions(workspace, edge_from, edge_to, &window.tz);
-        for (key, counts) in calls.await? {
+        let calls = match only {
+            Some(user) => {
+                let tz = &window.tz;
+                state.store.user_call_contributions(workspace, user, edge_from, edge_to, tz).await?
+            }
+            None => {
+                state.store.call_contributions(workspace, edge_from, edge_to, &window.tz).await?
+            }
+        };
+        for (key, counts) in calls {
             totals.entry(group_of(&key, group)).or_default().add(&counts);
         }
     }
@@ -337,7 +359,7 @@ fn group_label(key: &GroupKey) -> Option<String> {
 
 async fn groups(
     state: &AppState,
-    workspace: WorkspaceId,
+    workspace: Scope,
     window: &Window,
     group_by: GroupBy,
     hourly: &BTreeMap<GroupKey, Counters>,
@@ -387,6 +409,7 @@ pub async fn call_stats(
 ) -> ApiResult<Json<StatsOut>> {
     let workspace = principal.workspace_id()?;
     let window = window(&state, workspace, &params).await?;
+    let workspace = Scope { workspace, only: only_calls_of(&state, &principal).await? };
     let hourly = sums(&state, workspace, &window, StatsGroup::Bucket).await?;
     let totals = total(&hourly);
     let (daily, busiest_hours) = days_and_hours(&window, &hourly);
@@ -426,6 +449,7 @@ pub async fn daily_stats(
 ) -> ApiResult<Json<DailyOut>> {
     let workspace = principal.workspace_id()?;
     let window = window(&state, workspace, &params).await?;
+    let workspace = Scope { workspace, only: only_calls_of(&state, &principal).await? };
     let hourly = sums(&state, workspace, &window, StatsGroup::Bucket).await?;
     let (days, _) = days_and_hours(&window, &hourly);
     Ok(Json(DailyOut {
@@ -456,6 +480,7 @@ pub async fn duration_distribution(
 ) -> ApiResult<Json<DistributionOut>> {
     let workspace = principal.workspace_id()?;
     let window = window(&state, workspace, &params).await?;
+    let workspace = Scope { workspace, only: only_calls_of(&state, &principal).await? };
     let rows = sums(&state, workspace, &window, StatsGroup::All).await?;
     Ok(Json(DistributionOut {
         from: window.from.timestamp(),

@@ -51,7 +51,7 @@ pub async fn start_recording(
     Path(call_id): Path<CallId>,
     JsonOrEmpty(input): JsonOrEmpty<StartIn>,
 ) -> ApiResult<(StatusCode, Json<RecordingOut>)> {
-    let workspace = principal.require_write()?;
+    let workspace = calls::require_call_editor(&state, &principal, call_id).await?;
     let external_url =
         input.external_url.as_deref().map(|url| checked_url(&state, url)).transpose()?;
     let at = now();
@@ -89,7 +89,7 @@ pub async fn stop_recording(
     Path(call_id): Path<CallId>,
     JsonOrEmpty(input): JsonOrEmpty<StopIn>,
 ) -> ApiResult<Json<RecordingOut>> {
-    let workspace = principal.require_write()?;
+    let workspace = calls::require_call_editor(&state, &principal, call_id).await?;
     state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
     let active = match input.recording_id {
         Some(id) => state
@@ -143,7 +143,7 @@ pub async fn fetch_recording(
 ) -> ApiResult<Json<RecordingOut>> {
     let workspace = principal.require_write()?;
     let _slot = state.uploads.take(principal.token.id, state.settings.uploads_per_token)?;
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = super::editable_recording(&state, &principal, id).await?;
     if recording.media.is_some() {
         return Err(ApiError::new(ErrorCode::Conflict, "the recording's media is stored already"));
     }

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
 
-use super::not_found;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, JsonOrEmpty, Path};
@@ -85,7 +84,7 @@ pub async fn share_recording(
     JsonOrEmpty(input): JsonOrEmpty<ShareIn>,
 ) -> ApiResult<(StatusCode, Json<ShareOut>)> {
     let workspace = principal.require_write()?;
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = super::editable_recording(&state, &principal, id).await?;
     if recording.media.is_none() {
         return Err(ApiError::new(ErrorCode::RecordingNotStored, "the recording has no media yet"));
     }
@@ -129,7 +128,7 @@ pub async fn list_share_links(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<Json<ShareLinkList>> {
     let workspace = principal.require_write()?;
-    state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    super::visible_recording(&state, &principal, workspace, id).await?;
     let links = state.store.list_share_links(workspace, id).await?;
     Ok(Json(ShareLinkList { data: links.into_iter().map(ShareLinkOut::from).collect() }))
 }

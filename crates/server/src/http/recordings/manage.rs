@@ -12,9 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{RecordingOut, not_found, notes};
+use super::{editable_recording, visible_recording};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
+use crate::http::calls::visibility::{narrow_recordings, only_calls_of};
 use crate::http::pagination::{ListParams, PageOut, Sort};
 use crate::state::AppState;
 
@@ -58,7 +60,7 @@ pub async fn list_recordings(
     let workspace = principal.workspace_id()?;
     let page = ListParams { limit: params.limit, cursor: params.cursor, sort: params.sort }
         .page_request()?;
-    let filter = RecordingFilter {
+    let mut filter = RecordingFilter {
         call_id: params.call_id,
         lead_id: params.lead_id,
         user_id: params.user_id,
@@ -68,6 +70,7 @@ pub async fn list_recordings(
         min_duration_ms: params.min_duration_ms,
         status: params.status,
     };
+    narrow_recordings(&mut filter, only_calls_of(&state, &principal).await?)?;
     let found = state.store.list_recordings(workspace, &filter, &page).await?;
     Ok(Json(PageOut::from_page(found, &page, RecordingOut::from)))
 }
@@ -82,7 +85,7 @@ pub async fn get_recording(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<Json<RecordingOut>> {
     let workspace = principal.workspace_id()?;
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = visible_recording(&state, &principal, workspace, id).await?;
     Ok(Json(recording.into()))
 }
 
@@ -108,6 +111,7 @@ pub async fn update_recording(
     Json(input): Json<RecordingPatchIn>,
 ) -> ApiResult<Json<RecordingOut>> {
     let workspace = principal.require_write()?;
+    editable_recording(&state, &principal, id).await?;
     let mut change = RecordingChange::at(now());
     if let Some(given) = input.notes {
         change.notes = Some(notes(given)?);
@@ -133,7 +137,7 @@ pub async fn delete_recording(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<StatusCode> {
     let workspace = principal.require_write()?;
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = visible_recording(&state, &principal, workspace, id).await?;
     let uploader = recording.uploaded_by == Some(principal.user.id);
     if !uploader && !principal.role()?.can_administer() {
         return Err(ApiError::forbidden(

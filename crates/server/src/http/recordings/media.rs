@@ -50,9 +50,12 @@ pub async fn recording_media(
 ) -> ApiResult<Response> {
     let (mut parts, _) = request.into_parts();
     let shared = params.signature.is_some();
-    let workspace = match (&params.signature, params.link) {
-        (Some(signature), Some(link)) => verify_link(&state, id, link, signature).await?,
-        (None, None) => Principal::from_request_parts(&mut parts, &state).await?.workspace_id()?,
+    let (workspace, principal) = match (&params.signature, params.link) {
+        (Some(signature), Some(link)) => (verify_link(&state, id, link, signature).await?, None),
+        (None, None) => {
+            let principal = Principal::from_request_parts(&mut parts, &state).await?;
+            (principal.workspace_id()?, Some(principal))
+        }
         _ => {
             return Err(ApiError::new(
                 ErrorCode::InvalidLink,
@@ -70,7 +73,10 @@ pub async fn recording_media(
             ));
         }
     };
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = match &principal {
+        Some(principal) => super::visible_recording(&state, principal, workspace, id).await?,
+        None => state.store.recording(workspace, id).await?.ok_or_else(not_found)?,
+    };
     let Some(media) = recording.media else {
         return Err(ApiError::new(ErrorCode::RecordingNotStored, "the recording has no media yet"));
     };

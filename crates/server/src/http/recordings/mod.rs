@@ -18,13 +18,16 @@ mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use callbase_domain::recording::{Recording, RecordingStatus};
-use callbase_domain::{CallId, RecordingId, Timestamp, UserId};
+use callbase_domain::{CallId, RecordingId, Timestamp, UserId, WorkspaceId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::calls;
+use crate::http::calls::visibility::only_calls_of;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -50,6 +53,40 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 pub(crate) fn not_found() -> ApiError {
     ApiError::new(ErrorCode::RecordingNotFound, "no such recording")
+}
+
+/// A recording the caller may see: 404 as for a missing one when it belongs to a call the
+/// caller may not see (an agent who sees only their own calls, AUTH-6) and they did not
+/// upload it.
+pub(crate) async fn visible_recording(
+    state: &AppState,
+    principal: &Principal,
+    workspace: WorkspaceId,
+    id: RecordingId,
+) -> ApiResult<Recording> {
+    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    if let Some(me) = only_calls_of(state, principal).await?
+        && recording.uploaded_by != Some(me)
+    {
+        let call = state.store.call(workspace, recording.call_id).await?;
+        if call.is_none_or(|call| call.user_id != Some(me)) {
+            return Err(not_found());
+        }
+    }
+    Ok(recording)
+}
+
+/// A recording the caller may change: writers may, except that an agent changes only the
+/// recordings of calls assigned to them (AUTH-2).
+pub(crate) async fn editable_recording(
+    state: &AppState,
+    principal: &Principal,
+    id: RecordingId,
+) -> ApiResult<Recording> {
+    let workspace = principal.require_write()?;
+    let recording = visible_recording(state, principal, workspace, id).await?;
+    calls::require_call_editor(state, principal, recording.call_id).await?;
+    Ok(recording)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

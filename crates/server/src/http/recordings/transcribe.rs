@@ -52,7 +52,7 @@ pub async fn transcribe_recording(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<Json<TranscriptOut>> {
     let workspace = principal.require_write()?;
-    let recording = state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    let recording = super::editable_recording(&state, &principal, id).await?;
     let Some(service) = state.settings.transcription.clone() else {
         return Err(ApiError::new(
             ErrorCode::TranscriptionDisabled,

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::not_found;
+use super::{editable_recording, visible_recording};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Path, Query};
 use crate::http::calls::model::CallOut;
+use crate::http::calls::visibility::only_calls_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -145,6 +147,7 @@ pub async fn put_transcript(
     Json(input): Json<TranscriptIn>,
 ) -> ApiResult<Json<TranscriptOut>> {
     let workspace = principal.require_write()?;
+    editable_recording(&state, &principal, id).await?;
     let transcript = checked(id, input.language, "manual", input.segments)?;
     let mut audit = principal.audit("transcript.put", "recording", id);
     audit.details = serde_json::json!({ "segments": transcript.segments.len() });
@@ -167,7 +170,7 @@ pub async fn get_transcript(
     Path(id): Path<RecordingId>,
 ) -> ApiResult<Json<TranscriptOut>> {
     let workspace = principal.workspace_id()?;
-    state.store.recording(workspace, id).await?.ok_or_else(not_found)?;
+    visible_recording(&state, &principal, workspace, id).await?;
     let transcript = state.store.transcript(workspace, id).await?.ok_or_else(|| {
         ApiError::new(ErrorCode::TranscriptNotFound, "the recording has no transcript")
     })?;
@@ -224,10 +227,16 @@ pub async fn search(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::new(ErrorCode::InvalidQuery, "query parameter limit: 1 to 200"));
     }
+    let only = only_calls_of(&state, &principal).await?;
     let hits = state.store.search_transcripts(workspace, q, limit).await?;
     let mut data = Vec::with_capacity(hits.len());
     for hit in hits {
-        let call = state.store.call(workspace, hit.call_id).await?.map(CallOut::from);
+        let call = state.store.call(workspace, hit.call_id).await?;
+        // An agent who sees only their own calls finds only what was said in them.
+        if only.is_some() && call.as_ref().is_none_or(|call| call.user_id != only) {
+            continue;
+        }
+        let call = call.map(CallOut::from);
         data.push(SearchHitOut {
             recording_id: hit.recording_id,
             call_id: hit.call_id,

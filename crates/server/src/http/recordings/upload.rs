@@ -139,7 +139,7 @@ async fn check_upload(
     call_id: CallId,
     declared: Option<u64>,
 ) -> ApiResult<callbase_domain::WorkspaceId> {
-    let workspace = principal.require_write()?;
+    let workspace = calls::require_call_editor(state, principal, call_id).await?;
     state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
     let limit = state.settings.recording_max_bytes;
     if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {

@@ -5,6 +5,7 @@ mod blocklist;
 mod history;
 mod lifecycle;
 mod stats;
+mod visibility;
 
 use serde_json::Value;
 

@@ -18,9 +18,18 @@ async fn roles_decide_who_uploads_and_deletes(app: TestApp) {
     let setup = setup(&app).await;
     let (_, viewer) =
         app.member(&setup.token, &setup.workspace, "viewer@rec.example", "viewer").await;
-    let (_, agent) = app.member(&setup.token, &setup.workspace, "agent@rec.example", "agent").await;
+    let (agent_id, agent) =
+        app.member(&setup.token, &setup.workspace, "agent@rec.example", "agent").await;
     let (_, other_agent) =
         app.member(&setup.token, &setup.workspace, "agent2@rec.example", "agent").await;
+    // The call is the first agent's: agents change only the calls assigned to them.
+    app.patch(&format!("/api/v1/calls/{}", setup.call))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .json(&json!({ "user_id": agent_id }))
+        .send()
+        .await
+        .expect(200);
     let upload = |token: String| {
         app.post(&format!("/api/v1/calls/{}/recordings", setup.call))
             .token(&token)
@@ -29,6 +38,7 @@ async fn roles_decide_who_uploads_and_deletes(app: TestApp) {
             .send()
     };
     upload(viewer.clone()).await.expect_error(403, "forbidden");
+    upload(other_agent.clone()).await.expect_error(403, "forbidden");
     let mine = upload(agent.clone()).await.expect(201).clone();
     let path = format!("/api/v1/recordings/{}", mine["id"].as_str().expect("id"));
     let in_ws = |call: crate::helpers::Call| call.header("x-workspace-id", &setup.workspace);
@@ -38,8 +48,11 @@ async fn roles_decide_who_uploads_and_deletes(app: TestApp) {
     assert_eq!(status.as_u16(), 200);
     in_ws(app.delete(&path)).token(&other_agent).send().await.expect_error(403, "forbidden");
     in_ws(app.delete(&path)).token(&viewer).send().await.expect_error(403, "forbidden");
-    let patch = in_ws(app.patch(&path)).token(&other_agent).json(&json!({ "notes": "heard it" }));
-    assert_eq!(patch.send().await.expect(200)["notes"], "heard it");
+    let patch = |token: &str| {
+        in_ws(app.patch(&path)).token(token).json(&json!({ "notes": "heard it" })).send()
+    };
+    patch(&other_agent).await.expect_error(403, "forbidden");
+    assert_eq!(patch(&agent).await.expect(200)["notes"], "heard it");
     in_ws(app.delete(&path)).token(&agent).send().await.expect(204);
     in_ws(app.get(&path)).token(&agent).send().await.expect_error(404, "recording_not_found");
 

@@ -158,6 +158,13 @@ async fn share_links_are_records_tied_to_their_creator(app: TestApp) {
     let setup = setup(&app).await;
     let (agent_id, agent) =
         app.member(&setup.token, &setup.workspace, "sharer@rec.example", "agent").await;
+    app.patch(&format!("/api/v1/calls/{}", setup.call))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .json(&json!({ "user_id": agent_id }))
+        .send()
+        .await
+        .expect(200);
     let recording = setup.uploaded(&app, wav_bytes(500)).await;
     let id = recording["id"].as_str().expect("id").to_owned();
     let share = |token: &str| {
