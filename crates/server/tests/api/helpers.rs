@@ -323,3 +323,22 @@ pub fn wav_bytes(millis: u32) -> Vec<u8> {
     }
     wav
 }
+
+/// A route template with every `{placeholder}` made `{}`, so templates that name their ids
+/// differently compare equal.
+pub fn path_shape(path: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, both_databases};
+use crate::helpers::{TestApp, both_databases, path_shape};
 
 both_databases!(
     session_of_a_cannot_reach_b,
@@ -202,26 +202,10 @@ const NOT_WORKSPACE_DATA: &[&str] = &[
 fn every_route_with_an_id_is_probed() {
     let document: Value =
         serde_json::from_str(include_str!("../../../../openapi.json")).expect("json");
-    let shape = |path: &str| {
-        let mut out = String::new();
-        let mut inside = false;
-        for c in path.chars() {
-            match c {
-                '{' => {
-                    inside = true;
-                    out.push_str("{}");
-                }
-                '}' => inside = false,
-                _ if !inside => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    };
-    let probed: Vec<String> = PROBES.iter().map(|(_, path, _)| shape(path)).collect();
+    let probed: Vec<String> = PROBES.iter().map(|(_, path, _)| path_shape(path)).collect();
     for path in document["paths"].as_object().expect("paths").keys() {
         if path.contains('{') && !NOT_WORKSPACE_DATA.contains(&path.as_str()) {
-            assert!(probed.contains(&shape(path)), "{path} has no row in the isolation table");
+            assert!(probed.contains(&path_shape(path)), "{path} has no row in the isolation table");
         }
     }
 }

@@ -5,7 +5,7 @@ use callbase_domain::Role;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, both_databases};
+use crate::helpers::{TestApp, both_databases, path_shape};
 
 both_databases!(lesser_roles_are_forbidden, viewer_can_still_read, sufficient_roles_are_allowed);
 
@@ -91,26 +91,10 @@ const NOT_ROLE_GATED: &[(&str, &str)] = &[
 fn every_change_on_a_route_with_an_id_has_a_role() {
     let document: Value =
         serde_json::from_str(include_str!("../../../../openapi.json")).expect("json");
-    let shape = |path: &str| {
-        let mut out = String::new();
-        let mut inside = false;
-        for c in path.chars() {
-            match c {
-                '{' => {
-                    inside = true;
-                    out.push_str("{}");
-                }
-                '}' => inside = false,
-                _ if !inside => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    };
     let covered: Vec<(String, String)> = PROBES
         .iter()
-        .map(|(method, path, _, _)| (method.as_str().to_owned(), shape(path)))
-        .chain(NOT_ROLE_GATED.iter().map(|(method, path)| ((*method).to_owned(), shape(path))))
+        .map(|(method, path, _, _)| (method.as_str().to_owned(), path_shape(path)))
+        .chain(NOT_ROLE_GATED.iter().map(|(method, path)| ((*method).to_owned(), path_shape(path))))
         .collect();
     for (path, item) in document["paths"].as_object().expect("paths") {
         if !path.contains('{') {
@@ -122,7 +106,7 @@ fn every_change_on_a_route_with_an_id_has_a_role() {
                 continue;
             }
             assert!(
-                covered.contains(&(method.clone(), shape(path))),
+                covered.contains(&(method.clone(), path_shape(path))),
                 "{method} {path} has no row in the roles table"
             );
         }
