@@ -222,9 +222,14 @@ async fn log(
 pub async fn create_call(
     State(state): State<AppState>,
     principal: Principal,
-    Json(input): Json<CallIn>,
+    Json(mut input): Json<CallIn>,
 ) -> ApiResult<(StatusCode, Json<CallOut>)> {
     let workspace = principal.require_write()?;
+    // An agent logs calls as their own. The retry fingerprint covers the user, so replaying
+    // a colleague's payload answers 409 instead of handing back their call.
+    if principal.role()? == Role::Agent && input.user_id.is_none() {
+        input.user_id = Some(principal.user.id);
+    }
     let print = fingerprint(&input);
     let region = workspace_region(&state, workspace).await?;
     let number = |raw: Option<String>, field: &str| -> ApiResult<Option<String>> {
@@ -235,11 +240,7 @@ pub async fn create_call(
         implied_status(input.direction, input.answered_at.is_some(), input.ended_at.is_some())
     });
     check_consistency(status, started_at, input.answered_at, input.ended_at)?;
-    // An agent logs calls as their own.
-    let user_id = match (principal.role()?, input.user_id) {
-        (Role::Agent, None) => Some(principal.user.id),
-        (_, user) => user,
-    };
+    let user_id = input.user_id;
     if let Some(user) = user_id {
         check_assignment(&principal, Some(user))?;
         check_user(&state, workspace, user).await?;

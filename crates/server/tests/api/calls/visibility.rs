@@ -12,7 +12,7 @@ both_databases!(agents_who_see_their_own_calls_see_nothing_else);
 async fn agents_who_see_their_own_calls_see_nothing_else(app: TestApp) {
     let (token, ws) = owner(&app).await;
     let (alice_id, alice) = app.member(&token, &ws, "alice@vis.example", "agent").await;
-    let (bob_id, _) = app.member(&token, &ws, "bob@vis.example", "agent").await;
+    let (bob_id, bob) = app.member(&token, &ws, "bob@vis.example", "agent").await;
     let mine = log(
         &app,
         &token,
@@ -96,8 +96,17 @@ async fn agents_who_see_their_own_calls_see_nothing_else(app: TestApp) {
     }
     assert_eq!(count(get(&alice, "/api/v1/search?q=bravo".to_owned()).await.expect(200)), Some(0));
 
+    // Replaying a colleague's exact payload does not hand back their call.
+    let payload = json!({ "direction": "inbound", "source": "sip", "external_id": "bob-1@pbx" });
+    let post = |token: &str| {
+        app.post("/api/v1/calls").token(token).header("x-workspace-id", &ws).json(&payload).send()
+    };
+    post(&bob).await.expect(201);
+    post(&bob).await.expect(200);
+    post(&alice).await.expect_error(409, "call_conflict");
+
     // Owners and admins still see everything.
-    assert_eq!(count(get(&token, "/api/v1/calls".to_owned()).await.expect(200)), Some(3));
+    assert_eq!(count(get(&token, "/api/v1/calls".to_owned()).await.expect(200)), Some(4));
     assert_eq!(get(&token, stats_path).await.expect(200)["totals"]["calls"], 3);
     assert_eq!(count(get(&token, "/api/v1/search?q=bravo".to_owned()).await.expect(200)), Some(1));
 }
