@@ -221,4 +221,19 @@ pub(crate) async fn stats_sum_rollups_by_group(store: &dyn Store) {
     assert_eq!(buckets.len(), 2, "two distinct hours");
     let outside = store.call_stats(workspace, 0, from, StatsGroup::All).await.expect("stats");
     assert!(outside.is_empty());
+
+    // One user's statistics (an agent who sees only their own calls): their two calls, by
+    // hour and in all, and the same from the calls themselves for partial hours.
+    let mine = store.user_call_stats(workspace, user, from, to, StatsGroup::All).await;
+    assert_eq!(calls_by(mine.expect("stats")), HashMap::from([(GroupKey::All, 2)]));
+    let hours = store.user_call_stats(workspace, user, from, to, StatsGroup::Bucket).await;
+    assert_eq!(hours.expect("stats").len(), 2);
+    let utc = jiff::tz::TimeZone::UTC;
+    let contributions = store.user_call_contributions(workspace, user, from, to, &utc).await;
+    let contributions = contributions.expect("contributions");
+    assert_eq!(contributions.iter().map(|(_, counts)| counts.calls).sum::<i64>(), 2);
+    assert!(contributions.iter().all(|(key, _)| key.user_id == Some(user)));
+    let nobody = new_user(store, "nobody-calls@example.com").await.id;
+    let none = store.user_call_stats(workspace, nobody, from, to, StatsGroup::All).await;
+    assert!(none.expect("stats").is_empty());
 }

@@ -10,12 +10,14 @@ use callbase_store::{
     WorkspacePatch,
 };
 
+mod access;
 mod blocklist;
 mod call_history;
 mod call_rollups;
 mod calls;
 mod recordings;
 
+use access::*;
 use blocklist::*;
 use call_history::*;
 use call_rollups::*;
@@ -65,6 +67,9 @@ contract!(
     recordings_are_listed_by_filter_and_workspace,
     transcripts_are_replaced_and_searched,
     server_keys_are_made_once,
+    share_links_are_scoped_revocable_and_follow_their_creator,
+    invitations_are_accepted_once_and_only_while_open,
+    a_password_change_ends_the_other_sessions,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {
@@ -412,4 +417,38 @@ async fn audit_is_listed_per_workspace_newest_first(store: &dyn Store) {
         store.list_audit(&by_action, &PageRequest::first(10)).await.expect("log").items.len(),
         1
     );
+}
+
+async fn a_password_change_ends_the_other_sessions(store: &dyn Store) {
+    let user = new_user(store, "sessions@example.com").await;
+    let mut sessions = Vec::new();
+    for n in 0..3_u8 {
+        let id = TokenId::new();
+        let session = NewToken {
+            id,
+            kind: TokenKind::Session,
+            secret_hash: vec![n; 32],
+            user_id: user.id,
+            workspace_id: None,
+            name: "login".to_owned(),
+            prefix: "cbs".to_owned(),
+            at: now(),
+            expires_at: None,
+        };
+        store.create_token(session, None).await.expect("session");
+        sessions.push(id);
+    }
+    let patch = UserPatch {
+        password_hash: Some("$argon2id$new".to_owned()),
+        end_sessions: Some(callbase_store::EndSessions { keep: Some(sessions[0]) }),
+        ..UserPatch::default()
+    };
+    store.update_user(user.id, &patch, &audit(None, "user.update", user.id)).await.expect("update");
+    let revoked: Vec<bool> =
+        futures_util::future::join_all(sessions.iter().map(|id| store.token(*id)))
+            .await
+            .into_iter()
+            .map(|token| token.expect("read").expect("found").revoked_at.is_some())
+            .collect();
+    assert_eq!(revoked, vec![false, true, true], "all but the one that made the change");
 }

@@ -50,6 +50,15 @@ fn recording(call: &callbase_domain::call::Call, media: Option<MediaFacts>) -> R
     }
 }
 
+/// A stored recording of `call`, for other modules' cases.
+pub(crate) async fn stored_recording(
+    store: &dyn Store,
+    call: &callbase_domain::call::Call,
+) -> Recording {
+    create(store, &recording(call, Some(facts(1_000, &format!("2026/01/01/{}.wav", call.id)))))
+        .await
+}
+
 async fn create(store: &dyn Store, recording: &Recording) -> Recording {
     let entry = audit(Some(recording.workspace_id), "recording.create", recording.id);
     store.create_recording(recording, &entry).await.expect("create").expect("call exists")
