@@ -23,6 +23,6 @@ pub use recording::{
     MediaFacts, Recording, RecordingStatus, SegmentError, Transcript, TranscriptSegment,
 };
 pub use role::{AgentCallVisibility, Role, RoleError, UserStatus};
-pub use text::{DisplayName, TextError};
+pub use text::{CONTROL_CLASS, DisplayName, TextError, WHITESPACE_CLASS, not_blank_pattern};
 pub use time::{Timestamp, from_micros, now, to_micros};
 pub use workspace::{RegionCode, RegionError, TimeZoneError, TimeZoneName};

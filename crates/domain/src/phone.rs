@@ -20,9 +20,26 @@ pub enum PhoneError {
 pub struct E164(String);
 
 impl E164 {
+    /// What every workspace reads as a number: `+` and 4 to 15 digits, the first not 0. More
+    /// is read too (spaces, `00…`, national formats with the workspace region); this is the
+    /// form a schema can promise.
+    pub const INPUT_PATTERN: &str = r"^\+[1-9][0-9]{3,14}$";
+
     /// Parses international (`+49 30 1234567`, `0049…`) and, given a region, national
     /// (`030 1234567`) formats; spaces, dashes, dots and brackets are ignored.
     pub fn parse(raw: &str, region: Option<&RegionCode>) -> Result<Self, PhoneError> {
+        let parsed = Self::parse_formatted(raw, region);
+        // Already in E.164 form: taken as written when the numbering plan has no rule for
+        // it (an unassigned country code, a number the parser's national rules trip on),
+        // so that `INPUT_PATTERN` holds its promise.
+        let trimmed = raw.trim();
+        if parsed.is_err() && is_plain_e164(trimmed) {
+            return Ok(Self(trimmed.to_owned()));
+        }
+        parsed
+    }
+
+    fn parse_formatted(raw: &str, region: Option<&RegionCode>) -> Result<Self, PhoneError> {
         let trimmed = raw.trim();
         let digits = trimmed.chars().filter(char::is_ascii_digit).count();
         if !(3..=17).contains(&digits) {
@@ -51,11 +68,30 @@ impl E164 {
         &self.0
     }
 
+    /// The schema of a number the API reads: `INPUT_PATTERN`, described.
+    #[must_use]
+    pub fn input_schema(description: &str) -> utoipa::openapi::schema::Object {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(Self::INPUT_PATTERN))
+            .description(Some(description))
+            .examples(["+49301234567"])
+            .build()
+    }
+
     /// The digits without `+`, for suffix search ("the number ending in 4567").
     #[must_use]
     pub fn digits(&self) -> &str {
         self.0.trim_start_matches('+')
     }
+}
+
+/// `+` and 4 to 15 digits, the first not 0: `INPUT_PATTERN`.
+fn is_plain_e164(raw: &str) -> bool {
+    let Some(digits) = raw.strip_prefix('+') else { return false };
+    (4..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 impl fmt::Display for E164 {
@@ -104,6 +140,17 @@ mod tests {
     fn garbage_is_refused() {
         for raw in ["", "abc", "12", "+", "+1234567890123456789", "call me"] {
             assert!(E164::parse(raw, Some(&de())).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_input_pattern_always_parses() {
+        // Unassigned country codes and numbers the national rules trip on.
+        for raw in ["+9991234", "+78000000", "+8611111", "+100000000000000", "+4930123"] {
+            assert_eq!(E164::parse(raw, None).map(|n| n.to_string()), Ok(raw.to_owned()));
+        }
+        for bad in ["+0123456", "+12", "+1234567890123456"] {
+            assert!(E164::parse(bad, None).is_err(), "{bad:?}");
         }
     }
 

@@ -6,10 +6,15 @@ use std::fmt;
 #[error("unknown IANA time zone {0:?}")]
 pub struct TimeZoneError(pub String);
 
-/// An IANA time zone name that this machine's tz database knows (`Europe/Berlin`).
+/// An IANA time zone name that this machine's tz database knows (`Europe/Berlin`). The
+/// schema gives the shape of such names; which exist is the tz database's to say.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
-#[schema(value_type = String, example = "Europe/Berlin")]
+#[schema(
+    value_type = String,
+    example = "Europe/Berlin",
+    pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+)]
 pub struct TimeZoneName(String);
 
 impl TimeZoneName {

@@ -68,7 +68,7 @@ error_codes! {
     InvalidLink => (FORBIDDEN, "invalid_link"),
     LinkExpired => (FORBIDDEN, "link_expired"),
     UpstreamFailed => (BAD_GATEWAY, "upstream_failed"),
-    DestinationRefused => (UNPROCESSABLE_ENTITY, "destination_refused"),
+    DestinationRefused => (FORBIDDEN, "destination_refused"),
     TranscriptionDisabled => (CONFLICT, "transcription_disabled"),
     NumberBlocked => (FORBIDDEN, "number_blocked"),
     IllegalTransition => (CONFLICT, "illegal_transition"),

@@ -41,7 +41,8 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-/// An optional JSON body: an empty body is `T::default()`, anything else is read as `Json`.
+/// An optional JSON body: an empty body or `null` is `T::default()`, anything else is read
+/// as `Json`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonOrEmpty<T>(pub T);
 
@@ -65,7 +66,7 @@ where
                 "expected a JSON body with Content-Type: application/json",
             ));
         }
-        parse_json(&bytes).map(JsonOrEmpty)
+        parse_json::<Option<T>>(&bytes).map(|body| JsonOrEmpty(body.unwrap_or_default()))
     }
 }
 
@@ -90,9 +91,14 @@ pub(crate) fn body_error(rejection: &BytesRejection) -> ApiError {
 }
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422 with the field path).
+/// Every body is an object: serde would also read a struct from an array of its fields.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let parsed = serde_path_to_error::deserialize(deserializer);
+    if parsed.is_ok() && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    parsed.map_err(|err| {
         let field = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -192,4 +198,64 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// An integer as JSON Schema counts one: `60` and `60.0` alike (`"type": "integer"` allows
+/// both), never a fraction or a value out of `T`'s range.
+struct Whole<T>(T);
+
+impl<'de, T: TryFrom<i128>> serde::Deserialize<'de> for Whole<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, Unexpected};
+        let number = serde_json::Number::deserialize(deserializer)?;
+        let whole = if let Some(value) = number.as_i64() {
+            Some(i128::from(value))
+        } else if let Some(value) = number.as_u64() {
+            Some(i128::from(value))
+        } else {
+            // Wholes below 2^63 only: no caller's range reaches further.
+            number
+                .as_f64()
+                .filter(|value| value.fract() == 0.0 && value.abs() < 9.2e18)
+                .map(|value| value as i128)
+        };
+        let unexpected = || match (number.as_i64(), number.as_u64(), number.as_f64()) {
+            (Some(value), _, _) => Unexpected::Signed(value),
+            (None, Some(value), _) => Unexpected::Unsigned(value),
+            (None, None, Some(value)) => Unexpected::Float(value),
+            (None, None, None) => Unexpected::Other("a number"),
+        };
+        let whole = whole.ok_or_else(|| D::Error::invalid_type(unexpected(), &"an integer"))?;
+        T::try_from(whole)
+            .map(Whole)
+            .map_err(|_| D::Error::invalid_value(unexpected(), &"an integer in range"))
+    }
+}
+
+/// `deserialize_with` for an integer field that may be written `60.0`.
+pub fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i128>,
+{
+    <Whole<T> as serde::Deserialize>::deserialize(deserializer).map(|whole| whole.0)
+}
+
+/// As `integer`, for an optional field (`null` or left out is `None`; use `default`).
+pub fn optional_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i128>,
+{
+    <Option<Whole<T>> as serde::Deserialize>::deserialize(deserializer)
+        .map(|whole| whole.map(|whole| whole.0))
+}
+
+/// As `present`, for an integer `PATCH` field.
+pub fn present_integer<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i128>,
+{
+    optional_integer(deserializer).map(Some)
 }

@@ -49,8 +49,8 @@ impl Modify for BearerAuth {
 }
 
 /// The answers any operation can give, documented once instead of on every handler:
-/// 401/429 and the workspace header where a token is required, 400/413/415/422 where a body
-/// is read, 400 where the path or query is parsed.
+/// 401/403/429 and the workspace header where a token is required, 400/413/415/422 where a body
+/// is read, 400 where the path or query is parsed, and everywhere 414 for an overlong URL.
 /// Applied to the assembled document (the derive's modifiers run before routes are added).
 pub struct CommonErrors;
 
@@ -87,6 +87,7 @@ fn document_common_errors(operation: &mut Operation) {
     };
     if secured {
         add("401", "missing, unknown, revoked or expired token");
+        add("403", "the account is suspended, or its role or token may not do this");
         add("429", "rate limited; see Retry-After");
     }
     if has_body {
@@ -98,6 +99,10 @@ fn document_common_errors(operation: &mut Operation) {
     if has_params || secured {
         add("400", "a path or query parameter or header is malformed; details name it");
     }
+    // Answered by the HTTP layer before any handler, without a body.
+    operation.responses.responses.entry("414".to_owned()).or_insert_with(|| {
+        RefOr::T(ResponseBuilder::new().description("the URL is longer than 64 KiB").build())
+    });
     if secured {
         let header = ParameterBuilder::new()
             .name("X-Workspace-Id")

@@ -100,6 +100,21 @@ named!(EventType, "event type", {
     Custom => "custom",
 });
 
+impl EventType {
+    /// What a client appends to a timeline itself: status, hold and transfer entries are
+    /// written by the actions that change the call.
+    pub const APPENDABLE: &'static [Self] = &[
+        Self::Mute,
+        Self::Unmute,
+        Self::Dtmf,
+        Self::RecordingStarted,
+        Self::RecordingStopped,
+        Self::Note,
+        Self::Quality,
+        Self::Custom,
+    ];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {name:?}")]
 pub struct UnknownName {
@@ -167,6 +182,19 @@ mod tests {
             assert_eq!(kind.as_str().parse::<EventType>(), Ok(*kind));
         }
         assert!("sideways".parse::<Direction>().is_err());
+    }
+
+    #[test]
+    fn clients_append_everything_but_what_the_actions_write() {
+        let written_by_actions =
+            [EventType::StatusChanged, EventType::Hold, EventType::Unhold, EventType::Transfer];
+        for kind in EventType::ALL {
+            assert_eq!(
+                EventType::APPENDABLE.contains(kind),
+                !written_by_actions.contains(kind),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

@@ -326,6 +326,16 @@ fn origin_of(url: &str) -> &str {
     url[after_scheme..].find('/').map_or(url, |slash| &url[..after_scheme + slash])
 }
 
+/// `X-Workspace-Id` when sent: a malformed one is refused whoever sends it, so the header
+/// means the same on every request (an API token then ignores it).
+fn workspace_header(parts: &Parts) -> ApiResult<Option<WorkspaceId>> {
+    let Some(value) = parts.headers.get(WORKSPACE_HEADER) else { return Ok(None) };
+    value.to_str().ok().and_then(|raw| raw.parse::<WorkspaceId>().ok()).map(Some).ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidHeader, "X-Workspace-Id must be a workspace UUID")
+            .with_details(serde_json::json!({ "header": WORKSPACE_HEADER }))
+    })
+}
+
 /// An API token acts in its own workspace; a session in the one `X-Workspace-Id` names,
 /// else in the user's first.
 async fn acting_workspace(
@@ -335,6 +345,7 @@ async fn acting_workspace(
     user: &User,
     token_role: Option<Role>,
 ) -> ApiResult<Option<(WorkspaceId, Role)>> {
+    let header = workspace_header(parts)?;
     if token.kind == TokenKind::Api {
         let Some(workspace) = token.workspace_id else {
             return Err(unauthenticated("the token has no workspace"));
@@ -348,20 +359,6 @@ async fn acting_workspace(
         };
         return Ok(Some((workspace, role)));
     }
-    let header = match parts.headers.get(WORKSPACE_HEADER) {
-        None => None,
-        Some(value) => {
-            Some(value.to_str().ok().and_then(|raw| raw.parse::<WorkspaceId>().ok()).ok_or_else(
-                || {
-                    ApiError::new(
-                        ErrorCode::InvalidHeader,
-                        "X-Workspace-Id must be a workspace UUID",
-                    )
-                    .with_details(serde_json::json!({ "header": WORKSPACE_HEADER }))
-                },
-            )?)
-        }
-    };
     // A session's workspace is read at most once per cache lifetime, like its token.
     if let Some(acting) = state.auth_cache.acting(user.id, header) {
         return Ok(acting);

@@ -116,8 +116,8 @@ pub async fn login(
 
 /// Ends the session the request was made with (API tokens are revoked under `/tokens`).
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
-    responses((status = 204, description = "logged out"), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody)),
+    responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "session_required: an API token")),
     security(("bearer" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -125,7 +125,7 @@ pub async fn logout(
 ) -> ApiResult<impl IntoResponse> {
     if principal.token.kind != TokenKind::Session {
         return Err(ApiError::new(
-            ErrorCode::BadRequest,
+            ErrorCode::SessionRequired,
             "this is an API token, not a login session: revoke it with DELETE /api/v1/tokens/{id}",
         ));
     }

@@ -8,6 +8,11 @@ use callbase_store::{BlockEntry, BlockPatch};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -66,20 +71,73 @@ impl From<BlockEntry> for BlockEntryOut {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlockEntryIn {
     /// `number` (default) or `prefix`.
     pub kind: Option<BlockKind>,
-    /// A number in any format (national with the workspace region), or a prefix written
-    /// with `+` (`+49 30`).
-    #[schema(example = "+49 30 1234567")]
+    /// A number, or a prefix written with `+`.
     pub pattern: String,
-    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// When the entry stops blocking; omit for never.
     pub expires_at: Option<Timestamp>,
 }
+
+const MAX_REASON_CHARS: usize = 500;
+
+impl utoipa::PartialSchema for BlockEntryIn {
+    /// One shape per kind: what `pattern` must look like depends on it.
+    fn schema() -> RefOr<Schema> {
+        let entry = |kind: ObjectBuilder, pattern: Object| {
+            ObjectBuilder::new()
+                .property("kind", kind)
+                .property("pattern", pattern)
+                .required("pattern")
+                .property(
+                    "reason",
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                        .max_length(Some(MAX_REASON_CHARS)),
+                )
+                .property(
+                    "expires_at",
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                        .description(Some(
+                            "When the entry stops blocking; omit for never (an instant already \
+                             past makes an entry that blocks nothing).",
+                        )),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let number = entry(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .enum_values(Some([json!("number"), json!(null)]))
+                .description(Some("`number`, the default.")),
+            E164::input_schema(
+                "The number; in a workspace with a region also written nationally \
+                 (`030 1234567`), with spaces, or with `00`.",
+            ),
+        )
+        .title(Some("a number"));
+        let prefix = entry(
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["prefix"])),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^\+[1-9][0-9]{0,14}$"))
+                .description(Some("`+` and the digits every blocked number starts with."))
+                .examples(["+4930"])
+                .build(),
+        )
+        .required("kind")
+        .title(Some("every number under a prefix"));
+        OneOfBuilder::new().item(number).item(prefix).into()
+    }
+}
+
+impl ToSchema for BlockEntryIn {}
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,12 +156,13 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::BlockNotFound, "no such do-not-call entry")
 }
 
+/// Counted as sent, like a schema's `maxLength`; kept trimmed, blank is none.
 fn reason(value: Option<String>) -> ApiResult<Option<String>> {
     let Some(value) = value else { return Ok(None) };
-    let value = value.trim();
-    if value.chars().count() > 500 {
+    if value.chars().count() > MAX_REASON_CHARS {
         return Err(ApiError::invalid_field("reason", "must be at most 500 characters"));
     }
+    let value = value.trim();
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
@@ -145,9 +204,6 @@ pub async fn create_blocklist_entry(
             .map_err(|e| ApiError::invalid_field("pattern", e))?,
     };
     let at = now();
-    if input.expires_at.is_some_and(|expiry| expiry <= at) {
-        return Err(ApiError::invalid_field("expires_at", "must be in the future"));
-    }
     let entry = BlockEntry {
         id: BlockId::new(),
         workspace_id: workspace,

@@ -62,10 +62,23 @@ pub struct TokenCreatedOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenIn {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = token_name_schema)]
     pub name: String,
-    /// When it stops working; omit for a token that lasts until revoked.
+    /// When it stops working; omit for a token that lasts until revoked (an instant already
+    /// past makes a token that never works).
     pub expires_at: Option<Timestamp>,
+}
+
+const MAX_NAME_CHARS: usize = 200;
+
+fn token_name_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_NAME_CHARS))
+        .pattern(Some(callbase_domain::not_blank_pattern()))
+        .description(Some("What it is for: 1 to 200 characters, not blank; kept trimmed."))
+        .build()
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -112,14 +125,11 @@ pub async fn create_token(
     // A token minting tokens would outlive its own expiry and revocation.
     principal.require_session("creating a token")?;
     let workspace = principal.workspace_id()?;
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
+    if input.name.chars().count() > MAX_NAME_CHARS || input.name.trim().is_empty() {
         return Err(ApiError::invalid_field("name", "must be 1 to 200 characters"));
     }
+    let name = input.name.trim().to_owned();
     let at = now();
-    if input.expires_at.is_some_and(|expiry| expiry <= at) {
-        return Err(ApiError::invalid_field("expires_at", "must be in the future"));
-    }
     let generated = generate_secret("cbk");
     let id = TokenId::new();
     let mut audit = principal.audit_in(Some(workspace), "token.create", "token", id);

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use callbase_domain::{DisplayName, Email, Role, UserId, UserStatus, now};
 use callbase_store::{EndSessions, NewUser, TokenKind, User, UserFilter, UserPatch};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -82,7 +83,7 @@ pub struct UserPatchIn {
     pub name: Option<DisplayName>,
     #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
-    /// Required to change your own password.
+    /// Required to change your own password (403 when missing or wrong).
     pub current_password: Option<String>,
     /// Superusers only.
     pub is_superuser: Option<bool>,
@@ -115,7 +116,8 @@ pub struct MeOut {
 
 /// Users of the acting workspace (superusers: `all=true` for every user).
 #[utoipa::path(get, path = "/users", tag = "users", params(ListParams, UserListParams),
-    responses((status = 200, body = PageOut<UserOut>), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = PageOut<UserOut>), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`all=true` without superuser powers")),
     security(("bearer" = [])))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -280,20 +282,20 @@ async fn patch_user(
         Some(password) => {
             check_password("password", &password)?;
             if own {
-                // A stolen session must not be enough to lock the owner out.
-                let current = input.current_password.ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "current_password",
-                        "is required to change your password",
-                    )
-                })?;
+                // A stolen session must not be enough to lock the owner out: without proof
+                // of the current password the change is not allowed (403, like any other
+                // missing authority; no schema can know the password).
+                let refused = |reason: &str| {
+                    ApiError::forbidden(format!("current_password: {reason}"))
+                        .with_details(json!({ "field": "current_password", "reason": reason }))
+                };
+                let current = input
+                    .current_password
+                    .ok_or_else(|| refused("is required to change your password"))?;
                 let credentials = state.store.user_credentials(&principal.user.email).await?;
                 let hash = credentials.map(|(_, hash)| hash).unwrap_or_default();
                 if !verify_password(current, hash).await {
-                    return Err(ApiError::invalid_field(
-                        "current_password",
-                        "is not your current password",
-                    ));
+                    return Err(refused("is not your current password"));
                 }
             }
             Some(hash_password(password).await?)

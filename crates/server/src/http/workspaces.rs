@@ -94,7 +94,7 @@ pub struct WorkspacePatchIn {
     #[schema(value_type = Option<RegionCode>)]
     pub region: Option<Option<RegionCode>>,
     /// 1 – 36,500 days; `null` keeps recordings forever.
-    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[serde(default, deserialize_with = "crate::extract::present_integer")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
     pub recording_retention_days: Option<Option<u32>>,
     /// `all` (the default) or `own`: which calls agents see.

@@ -50,11 +50,6 @@ async fn wrong_types_and_unknown_values_are_422_naming_the_field(app: TestApp) {
             "role",
         ),
         ("/api/v1/tokens", json!({ "name": "t", "expires_at": "yesterday" }), "expires_at"),
-        (
-            "/api/v1/tokens",
-            json!({ "name": "t", "expires_at": "2001-01-01T00:00:00Z" }),
-            "expires_at",
-        ),
     ];
     for (path, body, field) in cases {
         let reply = app.post(path).token(&app.admin).json(&body).send().await;

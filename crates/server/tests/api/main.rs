@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod calls;
+mod contract;
 mod errors;
 mod hardening;
 mod isolation;

@@ -8,9 +8,14 @@ use callbase_store::{CallPatch, Commanded, RecordingFilter};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
+};
 use uuid::Uuid;
 
-use super::create::{tags, text};
+use super::input::{tags, tags_patch_schema, text};
 use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut, TimelineAppendOut};
 use super::visibility::{check_visible, only_calls_of};
 use super::{
@@ -48,6 +53,7 @@ pub struct CallPatchIn {
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>, max_length = 10000)]
     pub notes: Option<Option<String>>,
+    #[schema(schema_with = tags_patch_schema)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>, max_length = 200)]
@@ -77,7 +83,7 @@ pub async fn update_call(
         check_assignment(&principal, user)?;
     }
     if let Some(Some(user)) = input.user_id {
-        check_user(&state, workspace, user).await?;
+        check_user(&state, workspace, user, "user_id").await?;
     }
     let patch = CallPatch {
         notes: input.notes.map(|notes| text("notes", notes, 10_000)).transpose()?,
@@ -214,15 +220,54 @@ pub async fn toggle_hold(
     run(&state, &principal, id, CallCommand::Hold { at }).await
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Exactly one of `to_number` and `to_user_id`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransferIn {
-    /// Transfer to a number (any format)…
     pub to_number: Option<String>,
-    /// …or to a member of the workspace.
     pub to_user_id: Option<UserId>,
     pub at: Option<Timestamp>,
 }
+
+impl utoipa::PartialSchema for TransferIn {
+    /// One shape per target, so that a document states "exactly one of".
+    fn schema() -> RefOr<Schema> {
+        let at = || {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .description(Some("When it happened; now when omitted."))
+        };
+        let absent = || ObjectBuilder::new().schema_type(Type::Null);
+        let to_number = ObjectBuilder::new()
+            .title(Some("to a number"))
+            .property("to_number", E164::input_schema("The number to transfer to."))
+            .required("to_number")
+            .property("to_user_id", absent())
+            .property("at", at())
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let to_user = ObjectBuilder::new()
+            .title(Some("to a member"))
+            .property(
+                "to_user_id",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                    .description(Some("A member of the workspace.")),
+            )
+            .required("to_user_id")
+            .property("to_number", absent())
+            .property("at", at())
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .description(Some("Transfer to a number or to a member of the workspace."))
+            .item(to_number)
+            .item(to_user)
+            .into()
+    }
+}
+
+impl ToSchema for TransferIn {}
 
 /// Transfers a connected call: records a `transfer` entry and creates the new call leg,
 /// linked by `parent_call_id`.
@@ -247,9 +292,7 @@ pub async fn transfer_call(
             )
         }
         (None, Some(user)) => {
-            check_user(&state, workspace, user).await.map_err(|_| {
-                ApiError::invalid_field("to_user_id", "not a member of this workspace")
-            })?;
+            check_user(&state, workspace, user, "to_user_id").await?;
             TransferTarget::User(user)
         }
         _ => {
@@ -267,14 +310,24 @@ pub async fn transfer_call(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallEventIn {
-    /// `mute`, `unmute`, `dtmf`, `recording_started`, `recording_stopped`, `note`,
-    /// `quality` or `custom`; status, hold and transfer have their own actions.
     #[serde(rename = "type")]
+    #[schema(schema_with = appendable_type)]
     pub kind: EventType,
     pub at: Option<Timestamp>,
     /// Free-form details (`{"digits": "1#"}` for DTMF), at most 16 KiB.
     #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
+}
+
+fn appendable_type() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(EventType::APPENDABLE.iter().map(|kind| kind.as_str())))
+        .description(Some(
+            "What the entry records; status, hold and transfer entries come from their own \
+             actions.",
+        ))
+        .build()
 }
 
 /// Appends an entry to the call's timeline.

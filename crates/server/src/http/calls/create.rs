@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 use uuid::Uuid;
 
+use super::input::{CallBody, object, tags, tags_schema, text};
 use super::model::CallOut;
 use super::{actor, check_assignment, check_user, workspace_region};
 use crate::auth::Principal;
@@ -24,6 +26,7 @@ use crate::state::AppState;
 /// A call to log, as it happened or as it is happening.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CallFields)]
 pub struct CallIn {
     /// Where the call comes from; `api` when omitted.
     pub source: Option<Source>,
@@ -48,7 +51,7 @@ pub struct CallIn {
     pub agent_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
     pub phone_number_id: Option<Uuid>,
-    /// Now when omitted.
+    /// Now when omitted, or `answered_at` or `ended_at` when that was earlier.
     pub started_at: Option<Timestamp>,
     pub answered_at: Option<Timestamp>,
     pub ended_at: Option<Timestamp>,
@@ -60,8 +63,8 @@ pub struct CallIn {
     pub disposition: Option<String>,
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
-    /// Up to 50 tags of up to 64 characters.
     #[serde(default)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Vec<String>,
     pub cost: Option<Cost>,
     #[schema(value_type = Option<Object>)]
@@ -69,33 +72,6 @@ pub struct CallIn {
     /// The provider's original payload, kept as is.
     #[schema(value_type = Option<Object>)]
     pub raw: Option<serde_json::Value>,
-}
-
-/// Checks an optional text field's length; empty text counts as absent.
-pub(super) fn text(field: &str, value: Option<String>, max: usize) -> ApiResult<Option<String>> {
-    let Some(value) = value else { return Ok(None) };
-    let trimmed = value.trim();
-    if trimmed.chars().count() > max {
-        return Err(ApiError::invalid_field(field, format!("must be at most {max} characters")));
-    }
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
-}
-
-pub(super) fn tags(values: Vec<String>) -> ApiResult<Vec<String>> {
-    if values.len() > 50 {
-        return Err(ApiError::invalid_field("tags", "at most 50 tags"));
-    }
-    let mut tags = Vec::with_capacity(values.len());
-    for tag in values {
-        let tag = tag.trim().to_owned();
-        if tag.is_empty() || tag.chars().count() > 64 {
-            return Err(ApiError::invalid_field("tags", "each tag is 1 to 64 characters"));
-        }
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    Ok(tags)
 }
 
 /// The status the timestamps imply when the client gives none.
@@ -214,9 +190,10 @@ async fn log(
 
 /// Logs a call. A retry with the same `external_id` and the same body answers 200 with the
 /// call logged the first time; a different body under that `external_id` answers 409.
-#[utoipa::path(post, path = "/calls", tag = "calls", request_body = CallIn,
+#[utoipa::path(post, path = "/calls", tag = "calls", request_body = CallBody,
     responses((status = 201, body = CallOut), (status = 200, body = CallOut,
         description = "Logged before with this source and external_id"),
+        (status = 404, body = ErrorBody, description = "user_not_found: `user_id`"),
         (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_call(
@@ -235,7 +212,10 @@ pub async fn create_call(
     let number = |raw: Option<String>, field: &str| -> ApiResult<Option<String>> {
         Ok(text(field, raw, 64)?.map(|raw| stored_number(&raw, region.as_ref())))
     };
-    let started_at = input.started_at.unwrap_or_else(now);
+    // A call cannot be answered or end before it started.
+    let started_at = input.started_at.unwrap_or_else(|| {
+        [input.answered_at, input.ended_at].into_iter().flatten().fold(now(), Timestamp::min)
+    });
     let status = input.status.unwrap_or_else(|| {
         implied_status(input.direction, input.answered_at.is_some(), input.ended_at.is_some())
     });
@@ -243,7 +223,7 @@ pub async fn create_call(
     let user_id = input.user_id;
     if let Some(user) = user_id {
         check_assignment(&principal, Some(user))?;
-        check_user(&state, workspace, user).await?;
+        check_user(&state, workspace, user, "user_id").await?;
     }
     let at = now();
     let mut call = Call {
@@ -273,9 +253,9 @@ pub async fn create_call(
         blocked: false,
         has_recording: false,
         recorded_seconds: None,
-        quality: input.quality,
+        quality: object("quality", input.quality)?,
         cost: input.cost,
-        raw: input.raw.into_iter().collect(),
+        raw: object("raw", input.raw)?.into_iter().collect(),
         created_at: at,
         updated_at: at,
     };
@@ -288,8 +268,7 @@ pub async fn create_call(
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutboundCallIn {
-    /// The number to call, any format (national with the workspace region).
-    #[schema(example = "+49301234567")]
+    #[schema(schema_with = to_number_schema)]
     pub to_number: String,
     /// The caller id to show.
     pub from_number: Option<String>,
@@ -305,12 +284,20 @@ pub struct OutboundCallIn {
     pub notes: Option<String>,
 }
 
+fn to_number_schema() -> Object {
+    E164::input_schema(
+        "The number to call; in a workspace with a region also written nationally \
+         (`030 1234567`), with spaces, or with `00`.",
+    )
+}
+
 /// Starts an outbound call: refused with 403 `number_blocked` when the number is on the
 /// do-not-call list, otherwise logged as `initiated`. No provider is configured yet, so
 /// the call is not dialled (that arrives with the provider integrations).
 #[utoipa::path(post, path = "/calls/outbound", tag = "calls", request_body = OutboundCallIn,
     responses((status = 201, body = CallOut), (status = 200, body = CallOut),
         (status = 403, body = ErrorBody, description = "number_blocked"),
+        (status = 404, body = ErrorBody, description = "user_not_found: `user_id`"),
         (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_outbound_call(
@@ -335,7 +322,7 @@ pub async fn create_outbound_call(
     }
     let user = input.user_id.unwrap_or(principal.user.id);
     check_assignment(&principal, Some(user))?;
-    check_user(&state, workspace, user).await?;
+    check_user(&state, workspace, user, "user_id").await?;
     let from_number =
         text("from_number", input.from_number, 64)?.map(|raw| stored_number(&raw, region.as_ref()));
     let source = input.source.unwrap_or_else(Source::api);

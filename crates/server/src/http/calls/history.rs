@@ -33,13 +33,16 @@ pub struct CallFilterParams {
     pub status: Option<CallStatus>,
     #[param(inline)]
     pub direction: Option<Direction>,
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^[a-z0-9_-]{1,32}$")]
     pub source: Option<Source>,
     pub user_id: Option<UserId>,
     pub agent_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
     /// Either party's number in any format (`+49 30 1234567`, `030 1234567` with the
-    /// workspace region), or at least 4 trailing digits (`4567`).
+    /// workspace region), or at least 4 trailing digits (`4567`); blank is no filter.
+    #[param(
+        pattern = r"^([\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*|[ ()./+-]*([0-9][ ()./+-]*){4,17})$"
+    )]
     pub number: Option<String>,
     /// Started at or after this instant.
     pub from: Option<Timestamp>,
@@ -144,7 +147,9 @@ pub struct CallListParams {
     /// Calls per page, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as this server issued it for the same `sort`
+    /// (any other value is refused with 400 `invalid_cursor`); empty for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// `-started_at` (default, newest first), `started_at`, `-duration` or `duration`.
     #[param(inline)]

@@ -4,6 +4,7 @@ mod actions;
 mod create;
 pub mod export;
 pub mod history;
+mod input;
 pub mod model;
 mod stats;
 pub(crate) mod visibility;
@@ -68,15 +69,21 @@ pub(crate) fn check_assignment(principal: &Principal, user: Option<UserId>) -> A
     Ok(())
 }
 
-/// A call's user must belong to the call's workspace.
+/// A call's user must belong to the call's workspace: 404 `user_not_found` naming `field`
+/// otherwise, as for any id that names nothing the caller can see.
 pub(crate) async fn check_user(
     state: &AppState,
     workspace: WorkspaceId,
     user: UserId,
+    field: &str,
 ) -> ApiResult<()> {
     match state.store.role_in(workspace, user).await? {
         Some(_) => Ok(()),
-        None => Err(ApiError::invalid_field("user_id", "not a member of this workspace")),
+        None => Err(ApiError::new(
+            ErrorCode::UserNotFound,
+            format!("{field}: not a member of this workspace"),
+        )
+        .with_details(json!({ "field": field }))),
     }
 }
 

@@ -10,6 +10,7 @@ use callbase_store::{PageRequest, RecordingChange, RecordingFilter};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 
 use super::ingest::{Incoming, discard, store_received};
 use super::{RecordingOut, not_found};
@@ -24,7 +25,8 @@ use crate::state::AppState;
 pub struct StartIn {
     /// When recording began; defaults to now.
     pub started_at: Option<Timestamp>,
-    /// Where the finished file will be (http or https), if already known.
+    /// Where the finished file will be, if already known.
+    #[schema(schema_with = external_url_schema)]
     pub external_url: Option<String>,
 }
 
@@ -35,13 +37,33 @@ pub struct StopIn {
     pub recording_id: Option<RecordingId>,
     /// When recording ended; defaults to now.
     pub ended_at: Option<Timestamp>,
-    /// Where the finished file is (http or https).
+    /// Where the finished file is.
+    #[schema(schema_with = external_url_schema)]
     pub external_url: Option<String>,
+}
+
+const MAX_URL_CHARS: usize = 2000;
+
+/// An http or https URL of at most 2,000 characters. A literal address or a port the egress
+/// policy refuses answers 403 `destination_refused`; names are checked as they resolve.
+fn external_url_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .format(Some(SchemaFormat::Custom("uri".to_owned())))
+        .pattern(Some("^[Hh][Tt][Tt][Pp][Ss]?://"))
+        .max_length(Some(MAX_URL_CHARS))
+        .description(Some(
+            "An http or https URL. One whose literal address or port the egress policy \
+             refuses answers 403 `destination_refused`; host names are checked as they \
+             resolve, when the recording is fetched.",
+        ))
+        .build()
 }
 
 /// Marks a recording of the call as started elsewhere (status `recording`, no bytes yet).
 #[utoipa::path(post, path = "/calls/{id}/recordings/start", tag = "recordings",
-    params(("id" = CallId, Path)), request_body(content = StartIn, content_type = "application/json"),
+    params(("id" = CallId, Path)),
+    request_body(content = Option<StartIn>, content_type = "application/json"),
     responses((status = 201, body = RecordingOut), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -79,7 +101,8 @@ pub async fn start_recording(
 
 /// Marks the call's recording as stopped (status `processing` until its bytes are fetched).
 #[utoipa::path(post, path = "/calls/{id}/recordings/stop", tag = "recordings",
-    params(("id" = CallId, Path)), request_body(content = StopIn, content_type = "application/json"),
+    params(("id" = CallId, Path)),
+    request_body(content = Option<StopIn>, content_type = "application/json"),
     responses((status = 200, body = RecordingOut), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -228,7 +251,7 @@ fn not_active() -> ApiError {
 /// External URLs are http or https, at most 2,000 characters, to a destination the egress
 /// policy allows (checked again address by address when fetched); credentials are dropped.
 fn checked_url(state: &AppState, raw: &str) -> ApiResult<String> {
-    if raw.trim().len() > 2000 {
+    if raw.chars().count() > MAX_URL_CHARS {
         return Err(ApiError::invalid_field("external_url", "must be at most 2000 characters"));
     }
     let url = state.egress.parse_url(raw).map_err(|err| egress_refusal(&err, 0))?;

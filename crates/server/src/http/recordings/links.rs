@@ -28,6 +28,7 @@ const MAX_LIFETIME_SECONDS: u32 = 30 * 24 * 3600;
 #[serde(deny_unknown_fields)]
 pub struct ShareIn {
     /// How long the link works, 60 s to 30 days (default one day).
+    #[serde(default, deserialize_with = "crate::extract::optional_integer")]
     #[schema(minimum = 60, maximum = 2592000)]
     pub expires_in_seconds: Option<u32>,
 }
@@ -72,7 +73,8 @@ pub struct ShareLinkList {
 /// A link to the recording's media that works without logging in until it expires or is
 /// revoked (writers; audited).
 #[utoipa::path(post, path = "/recordings/{id}/share", tag = "recordings",
-    params(("id" = RecordingId, Path)), request_body(content = ShareIn, content_type = "application/json"),
+    params(("id" = RecordingId, Path)),
+    request_body(content = Option<ShareIn>, content_type = "application/json"),
     responses((status = 201, body = ShareOut), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),

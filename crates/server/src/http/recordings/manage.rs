@@ -40,7 +40,9 @@ pub struct RecordingListParams {
     /// Items per page, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as this server issued it for the same `sort`
+    /// (any other value is refused with 400 `invalid_cursor`); empty for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// `-created_at` (default, newest first) or `created_at`.
     #[param(inline)]

@@ -24,6 +24,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct MediaParams {
     /// `1` or `true`: send as an attachment (a download) instead of inline.
+    #[param(pattern = "^(0|1|true|false)$")]
     pub download: Option<String>,
     /// Share links: the link's id and signature, as `POST /recordings/{id}/share` gave them.
     pub link: Option<ShareLinkId>,

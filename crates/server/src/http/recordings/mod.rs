@@ -156,12 +156,13 @@ impl From<Recording> for RecordingOut {
     }
 }
 
-/// Notes are free text up to 10,000 characters; blank clears them.
+/// Notes are free text up to 10,000 characters (counted as sent, like a schema's
+/// `maxLength`), kept trimmed; blank clears them.
 pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.chars().count() > 10_000 {
+    if raw.chars().count() > 10_000 {
         return Err(ApiError::invalid_field("notes", "at most 10000 characters"));
     }
+    let trimmed = raw.trim();
     Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
 }

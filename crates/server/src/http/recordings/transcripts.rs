@@ -21,13 +21,19 @@ pub struct SegmentIo {
     /// Who spoke (`agent`, `customer`, `speaker_0`, …), when known.
     #[schema(max_length = 100)]
     pub speaker: Option<String>,
+    #[serde(deserialize_with = "crate::extract::integer")]
     #[schema(minimum = 0)]
     pub start_ms: i64,
     /// Not before `start_ms`.
+    #[serde(deserialize_with = "crate::extract::integer")]
     #[schema(minimum = 0)]
     pub end_ms: i64,
-    /// Not blank.
-    #[schema(min_length = 1, max_length = 10000)]
+    /// Not blank; kept trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub text: String,
     #[schema(minimum = 0, maximum = 1)]
     pub confidence: Option<f64>,
@@ -49,9 +55,10 @@ impl From<TranscriptSegment> for SegmentIo {
 #[serde(deny_unknown_fields)]
 pub struct TranscriptIn {
     /// BCP 47 language tag (`en`, `de-DE`), when known.
-    #[schema(max_length = 35)]
+    #[schema(max_length = 35, pattern = "^[A-Za-z0-9-]{1,35}$")]
     pub language: Option<String>,
     /// In any order; stored in time order. At most 20,000.
+    #[schema(max_items = 20000)]
     pub segments: Vec<SegmentIo>,
 }
 
@@ -182,7 +189,11 @@ pub async fn get_transcript(
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words that must all appear in one transcript segment.
-    #[param(min_length = 1, max_length = 200)]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub q: String,
     /// Hits to return, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -217,7 +228,7 @@ pub async fn search(
 ) -> ApiResult<Json<SearchOut>> {
     let workspace = principal.workspace_id()?;
     let q = params.q.trim();
-    if q.is_empty() || q.chars().count() > 200 {
+    if q.is_empty() || params.q.chars().count() > 200 {
         return Err(ApiError::new(
             ErrorCode::InvalidQuery,
             "query parameter q: 1 to 200 characters",

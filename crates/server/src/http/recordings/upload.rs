@@ -7,6 +7,10 @@ use callbase_domain::recording::{Recording, RecordingStatus};
 use callbase_domain::{CallId, RecordingId, now};
 use futures_util::StreamExt;
 use serde::Deserialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ingest::{Incoming, Received, discard, store_received, too_large};
@@ -17,6 +21,10 @@ use crate::extract::{Json, Path, Query};
 use crate::http::calls;
 use crate::state::AppState;
 
+/// Notes in the query: 4,000 characters, 12 bytes each at worst once URL-encoded, fit the
+/// 64 KiB a request line may take.
+const MAX_QUERY_NOTES: usize = 4000;
+
 /// Room a multipart envelope may take beyond the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
@@ -24,18 +32,51 @@ const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
-    /// Notes to keep with the recording (raw uploads; forms send a `notes` field).
+    /// Notes to keep with the recording (raw uploads; forms send a `notes` field, which
+    /// may be longer): at most 4,000 characters, so that the URL stays within 64 KiB.
+    #[param(max_length = 4000)]
     pub notes: Option<String>,
 }
 
-/// The multipart form: the file and optional notes.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UploadForm {
-    /// The audio file (its name and content type are ignored: the bytes decide).
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    notes: Option<String>,
+/// The multipart form: the file and optional notes; other fields are not read.
+pub struct UploadForm;
+
+impl utoipa::PartialSchema for UploadForm {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .property(
+                "file",
+                audio_bytes().description(Some(
+                    "The audio file (its name and type are ignored: the bytes decide).",
+                )),
+            )
+            .required("file")
+            .property(
+                "notes",
+                ObjectBuilder::new().schema_type(Type::String).max_length(Some(10_000)),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl ToSchema for UploadForm {}
+
+/// The audio file as the raw body.
+pub struct AudioBytes;
+
+impl utoipa::PartialSchema for AudioBytes {
+    fn schema() -> RefOr<Schema> {
+        audio_bytes().into()
+    }
+}
+
+impl ToSchema for AudioBytes {}
+
+fn audio_bytes() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
 }
 
 /// Uploads a recording of the call: streamed to storage, its format detected from the
@@ -44,7 +85,7 @@ pub struct UploadForm {
 #[utoipa::path(post, path = "/calls/{id}/recordings", tag = "recordings",
     params(("id" = CallId, Path), UploadParams),
     request_body(content(
-        (Vec<u8> = "application/octet-stream"),
+        (AudioBytes = "application/octet-stream"),
         (UploadForm = "multipart/form-data"),
     ), description = "The audio file as the raw body, or a form with a `file` field"),
     responses((status = 201, body = RecordingOut), (status = 404, body = ErrorBody),
@@ -69,7 +110,7 @@ pub async fn upload_recording(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (workspace, received, form_notes) = if is_form {
-        let workspace = check_upload(&state, &principal, call_id, declared).await?;
+        let workspace = check_upload(&state, &principal, call_id, declared, &params).await?;
         let (received, notes) = receive_form(&state, request).await?;
         (workspace, received, notes)
     } else {
@@ -77,7 +118,7 @@ pub async fn upload_recording(
         // answer, so the client, still sending, reads the refusal instead of a reset.
         let mut body = request.into_body().into_data_stream();
         let received = async {
-            let workspace = check_upload(&state, &principal, call_id, declared).await?;
+            let workspace = check_upload(&state, &principal, call_id, declared, &params).await?;
             Ok((workspace, receive_raw(&state, &mut body).await?))
         }
         .await;
@@ -131,14 +172,22 @@ pub async fn upload_recording(
 const DRAIN_AT_MOST: u64 = 8 * 1024 * 1024;
 const DRAIN_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The workspace the caller may write in, when the call exists there and the declared size
-/// is within the limit.
+/// The workspace the caller may write in, when the call exists there, the declared size
+/// is within the limit and the query's notes are short enough.
 async fn check_upload(
     state: &AppState,
     principal: &Principal,
     call_id: CallId,
     declared: Option<u64>,
+    params: &UploadParams,
 ) -> ApiResult<callbase_domain::WorkspaceId> {
+    if params.notes.as_ref().is_some_and(|notes| notes.chars().count() > MAX_QUERY_NOTES) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            "query parameter notes: at most 4000 characters (send longer notes in a form)",
+        )
+        .with_details(serde_json::json!({ "parameter": "notes" })));
+    }
     let workspace = calls::require_call_editor(state, principal, call_id).await?;
     state.store.call(workspace, call_id).await?.ok_or_else(calls::not_found)?;
     let limit = state.settings.recording_max_bytes;

@@ -234,7 +234,6 @@ async fn logged_calls_are_validated(app: TestApp) {
     let (stranger, _) = app.user("stranger@calls.example").await;
     let cases = [
         (json!({ "direction": "sideways" }), "direction"),
-        (json!({ "direction": "inbound", "user_id": stranger }), "user_id"),
         (
             json!({ "direction": "inbound", "status": "completed", "started_at": "2026-11-02T10:00:00Z" }),
             "answered_at",
@@ -266,6 +265,15 @@ async fn logged_calls_are_validated(app: TestApp) {
             "{field}: {error}"
         );
     }
+    // A user who is no member here is named like a missing one.
+    let reply = app
+        .post("/api/v1/calls")
+        .token(&token)
+        .header("x-workspace-id", &ws)
+        .json(&json!({ "direction": "inbound", "user_id": stranger }))
+        .send()
+        .await;
+    assert_eq!(reply.expect_error(404, "user_not_found")["error"]["details"]["field"], "user_id");
     let list = app.get("/api/v1/calls").token(&token).header("x-workspace-id", &ws).send().await;
     assert_eq!(list.expect(200)["data"], json!([]), "nothing half-written");
 }

@@ -55,7 +55,7 @@ async fn internal_destinations_are_refused_by_literal_name_and_redirect(app: Tes
         .header("x-workspace-id", &setup_open.workspace)
         .send()
         .await;
-    fetched.expect_error(422, "destination_refused");
+    fetched.expect_error(403, "destination_refused");
 
     let app = spawn_app_with(app.backend, |s| {
         s.egress_allow = vec![AllowEntry::parse("127.0.0.1").expect("entry")];
@@ -87,14 +87,14 @@ async fn internal_destinations_are_refused_by_literal_name_and_redirect(app: Tes
         "https://example.com:8443/x.wav".to_owned(),
     ] {
         let reply = start(url.clone()).await;
-        reply.expect_error(422, "destination_refused");
+        reply.expect_error(403, "destination_refused");
         assert_eq!(reply.body["error"]["details"]["field"], "external_url", "{url}");
     }
     // An allowed server redirecting inward: each hop is checked like the first.
     for path in ["to-internal.wav", "to-metadata.wav"] {
         let started = start(format!("{redirecting}/{path}")).await;
         let id = started.expect(201)["id"].as_str().expect("id").to_owned();
-        fetch(id.clone()).await.expect_error(422, "destination_refused");
+        fetch(id.clone()).await.expect_error(403, "destination_refused");
         let failed = app
             .get(&format!("/api/v1/recordings/{id}"))
             .token(&setup.token)
