@@ -1,26 +1,38 @@
-//! `callbase bench`: the PERF-1…3 figures against real servers on SQLite and PostgreSQL,
-//! in one run, each next to a baseline measured the same way in the same run.
+//! `callbase bench`: the PERF-1, 2, 3 and 5 figures against real servers on SQLite and
+//! PostgreSQL, in one run, each next to its target and a baseline measured the same way in
+//! the same run.
 //!
-//! The server runs in this process on 127.0.0.1 with rate limits off; the load comes from
-//! HTTP clients in the same process, so client and server share the machine's cores, for
-//! the measured endpoint and for its baseline alike.
+//! PERF-5 (start-up and memory) spawns this binary as `callbase serve`. For the others the
+//! server runs in this process on 127.0.0.1 with rate limits off; the load comes from HTTP
+//! clients in the same process, so client and server share the machine's cores, for the
+//! measured endpoint and for its baseline alike.
+
+mod footprint;
+mod load;
+mod queries;
+mod summary;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use callbase_domain::call::Counters;
-use callbase_domain::{DisplayName, Email, Role, TokenId, UserId, WorkspaceId, now};
-use callbase_server::auth::generate_secret;
+use callbase_domain::{
+    DisplayName, Email, Role, TimeZoneName, Timestamp, TokenId, UserId, WorkspaceId, now,
+};
+use callbase_server::auth::{generate_secret, hash_password};
 use callbase_server::{AppState, Settings};
 use callbase_store::{
     Admin, AuditEntry, CallFilter, CallPageRequest, CallSort, CallStore, NewToken, NewUser,
-    SortOrder, SqlStore, SqliteTuning, StatsGroup, TokenKind, TokenStore, UserStore,
+    NewWorkspace, SortOrder, SqlStore, SqliteTuning, StatsGroup, TokenKind, TokenStore, UserStore,
     WorkspaceFilter, WorkspaceStore,
 };
 use clap::Args;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
+
+use footprint::{Footprint, Login};
+use load::{Latency, Target, succeeded, throughput};
+use summary::Figures;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -39,6 +51,12 @@ pub struct BenchArgs {
     /// Requests per latency measurement.
     #[arg(long, default_value_t = 300)]
     pub requests: usize,
+    /// Starts of `callbase serve` whose median is the start-up figure (PERF-5).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub starts: u16,
+    /// Seconds memory is followed after the spawned server's one login (PERF-5).
+    #[arg(long, default_value_t = 15)]
+    pub settle: u64,
     /// Skip the ingest measurement (it adds timeline entries to the database).
     #[arg(long, conflicts_with = "ingest_only")]
     pub no_ingest: bool,
@@ -47,30 +65,53 @@ pub struct BenchArgs {
     pub ingest_only: bool,
 }
 
-/// One row of the result table.
+/// One row of the detailed table.
 struct Row {
     database: String,
     calls: i64,
     measure: String,
-    p50_ms: Option<f64>,
-    p99_ms: Option<f64>,
+    latency: Option<Latency>,
     per_second: Option<f64>,
 }
 
-struct Target {
-    base: String,
+/// What the bench made in the database: API tokens, and an account to log in with.
+struct BenchAccount {
+    workspace: WorkspaceId,
+    calls: i64,
+    /// For the demo workspace (history and statistics).
     token: String,
-    client: reqwest::Client,
+    /// For a workspace of the bench's own, which ingest fills: the calls it creates would
+    /// otherwise be the newest of the demo workspace, and every later run's history pages
+    /// would start with them.
+    ingest_token: String,
+    login: Login,
 }
 
-impl Target {
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.token)
-    }
+async fn api_token(
+    store: &SqlStore,
+    user: UserId,
+    workspace: WorkspaceId,
+    name: &str,
+) -> Result<String, String> {
+    let secret = generate_secret("cbk");
+    let token = NewToken {
+        id: TokenId::new(),
+        kind: TokenKind::Api,
+        secret_hash: secret.hash,
+        user_id: user,
+        workspace_id: Some(workspace),
+        name: name.to_owned(),
+        prefix: secret.prefix,
+        at: now(),
+        expires_at: None,
+    };
+    store.create_token(token, None).await.map_err(|e| e.to_string())?;
+    Ok(secret.secret)
 }
 
-/// A user and API token for the bench in the workspace with the most calls.
-async fn bench_token(store: &SqlStore) -> Result<(WorkspaceId, String, i64), String> {
+/// A user with a password and API tokens for the bench, in the workspace with the most
+/// calls, and a workspace of its own for ingest.
+async fn bench_account(store: &SqlStore) -> Result<BenchAccount, String> {
     let workspaces = store
         .list_workspaces(&WorkspaceFilter::default(), &callbase_store::PageRequest::first(100))
         .await
@@ -89,12 +130,15 @@ async fn bench_token(store: &SqlStore) -> Result<(WorkspaceId, String, i64), Str
     let (workspace, calls) =
         best.ok_or("the database has no workspace: run callbase demo-data first")?;
     let user = UserId::new();
-    let email = Email::parse(&format!("bench-{user}@example.com")).map_err(|e| e.to_string())?;
+    let email = format!("bench-{user}@example.com");
+    let password = generate_secret("pw").secret;
+    // The same Argon2 parameters as every account: PERF-5's login costs what a real one does.
+    let password_hash = hash_password(password.clone()).await.map_err(|e| e.message)?;
     let new_user = NewUser {
         id: user,
-        email,
+        email: Email::parse(&email).map_err(|e| e.to_string())?,
         name: DisplayName::parse("Bench").map_err(|e| e.to_string())?,
-        password_hash: "!".to_owned(),
+        password_hash,
         is_superuser: false,
         membership: Some((workspace, Role::Admin)),
         at: now(),
@@ -103,115 +147,23 @@ async fn bench_token(store: &SqlStore) -> Result<(WorkspaceId, String, i64), Str
         .create_user(new_user, &AuditEntry::by_system(Some(workspace), "user.create", user, "cli"))
         .await
         .map_err(|e| e.to_string())?;
-    let secret = generate_secret("cbk");
-    let token = NewToken {
-        id: TokenId::new(),
-        kind: TokenKind::Api,
-        secret_hash: secret.hash,
-        user_id: user,
-        workspace_id: Some(workspace),
-        name: "bench".to_owned(),
-        prefix: secret.prefix,
+    let token = api_token(store, user, workspace, "bench").await?;
+    let scratch = NewWorkspace {
+        id: WorkspaceId::new(),
+        name: DisplayName::parse("Bench ingest").map_err(|e| e.to_string())?,
+        time_zone: TimeZoneName::utc(),
+        region: None,
         at: now(),
-        expires_at: None,
     };
-    store.create_token(token, None).await.map_err(|e| e.to_string())?;
-    Ok((workspace, secret.secret, calls))
+    let audit = AuditEntry::by_system(Some(scratch.id), "workspace.create", scratch.id, "cli");
+    let scratch =
+        store.create_workspace(scratch, Some(user), &audit).await.map_err(|e| e.to_string())?;
+    let ingest_token = api_token(store, user, scratch.id, "bench ingest").await?;
+    Ok(BenchAccount { workspace, calls, token, ingest_token, login: Login { email, password } })
 }
 
-fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-    let index = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
-/// Sequential requests: latency percentiles in ms.
-async fn latency(target: &Target, path: &str, requests: usize) -> Result<(f64, f64), String> {
-    let mut times = Vec::with_capacity(requests);
-    // Warm the caches first, as a running server would be.
-    for _ in 0..5 {
-        target.get(path).send().await.map_err(|e| e.to_string())?;
-    }
-    for _ in 0..requests {
-        let started = Instant::now();
-        let response = target.get(path).send().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        response.bytes().await.map_err(|e| e.to_string())?;
-        times.push(started.elapsed());
-        if !status.is_success() {
-            return Err(format!("GET {path} answered {status}"));
-        }
-    }
-    times.sort();
-    Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
-}
-
-/// CPU time this process has used (user + system), from `/proc/self/stat`; `None` where
-/// that is not available. Throughput swings with whatever else the machine runs; CPU time
-/// per request much less.
-fn process_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // The kernel's USER_HZ is 100 on every Linux we run on.
-    Some(Duration::from_millis(ticks * 10))
-}
-
-/// What a throughput run measured.
-struct Rate {
-    per_second: f64,
-    /// CPU time of the whole process (server, client and database) per successful request.
-    cpu_us: Option<f64>,
-}
-
-/// `clients` concurrent loops for `seconds`: successful requests per second.
-async fn throughput<F, Fut>(clients: usize, seconds: u64, request: F) -> Rate
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let request = Arc::new(request);
-    let ok = Arc::new(AtomicU64::new(0));
-    let counter = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let cpu_before = process_cpu();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (request, ok, counter) = (request.clone(), ok.clone(), counter.clone());
-            tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    let n = counter.fetch_add(1, Ordering::Relaxed);
-                    if request(n).await {
-                        ok.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        let _ = task.await;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let done = ok.load(Ordering::Relaxed) as f64;
-    let cpu_us = cpu_before
-        .zip(process_cpu())
-        .map(|(before, after)| (after - before).as_secs_f64() * 1e6 / done.max(1.0));
-    Rate { per_second: done / started.elapsed().as_secs_f64(), cpu_us }
-}
-
-/// A 2xx whose body arrived whole (read, so the connection is reused as a real client would).
-async fn succeeded(response: reqwest::Result<reqwest::Response>) -> bool {
-    match response {
-        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-        Err(_) => false,
-    }
-}
-
+/// The newest demo call (demo calls may have recordings; the bench's own never do): its
+/// user, the last digits of its number and when it started.
 async fn some_call(store: &SqlStore, workspace: WorkspaceId) -> Result<Value, String> {
     let page = CallPageRequest {
         sort: CallSort::StartedAt,
@@ -229,13 +181,121 @@ async fn some_call(store: &SqlStore, workspace: WorkspaceId) -> Result<Value, St
     }))
 }
 
-async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(), String> {
+/// Ingest throughput: the no-op ceiling, timeline entries, new calls.
+async fn bench_ingest(
+    target: &Arc<Target>,
+    args: &BenchArgs,
+    figures: &mut Figures,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    let t = target.clone();
+    let ceiling = throughput(args.clients, args.seconds, move |_| {
+        let t = t.clone();
+        async move { succeeded(t.client.get(format!("{}/healthz", t.base)).send().await).await }
+    })
+    .await;
+    eprintln!(
+        "  no-op ceiling: {:.0}/s, {:.0} µs CPU each",
+        ceiling.per_second,
+        ceiling.cpu_us.unwrap_or(0.0)
+    );
+    figures.noop = Some(ceiling.per_second);
+    rows.push(row(figures, "no-op GET /healthz (ceiling)", None, Some(ceiling.per_second)));
+    // Calls to append events to, one per client.
+    let mut ids = Vec::new();
+    for i in 0..args.clients {
+        let body = json!({ "direction": "inbound", "from_number": format!("+4930555{i:04}") });
+        let response = target
+            .client
+            .post(format!("{}/api/v1/calls", target.base))
+            .bearer_auth(&target.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let created: Value = response.json().await.map_err(|e| e.to_string())?;
+        ids.push(created["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let ids = Arc::new(ids);
+    let t = target.clone();
+    let events = throughput(args.clients, args.seconds, move |n| {
+        let (t, ids) = (t.clone(), ids.clone());
+        async move {
+            #[allow(clippy::cast_possible_truncation)]
+            let id = &ids[n as usize % ids.len()];
+            let body = json!({ "type": "dtmf", "data": { "digits": (n % 10).to_string() } });
+            let request = t
+                .client
+                .post(format!("{}/api/v1/calls/{id}/events", t.base))
+                .bearer_auth(&t.token)
+                .json(&body);
+            succeeded(request.send().await).await
+        }
+    })
+    .await;
+    eprintln!(
+        "  events: {:.0}/s, {:.0} µs CPU each",
+        events.per_second,
+        events.cpu_us.unwrap_or(0.0)
+    );
+    figures.events = Some(events.per_second);
+    rows.push(row(figures, "ingest POST /calls/{id}/events", None, Some(events.per_second)));
+    let t = target.clone();
+    let created = throughput(args.clients, args.seconds, move |n| {
+        let t = t.clone();
+        async move {
+            let body = json!({ "direction": "inbound", "source": "bench", "external_id": format!("b{n}-{}", now().as_microsecond()), "from_number": "+49301234567" });
+            succeeded(t.client.post(format!("{}/api/v1/calls", t.base)).bearer_auth(&t.token).json(&body).send().await).await
+        }
+    })
+    .await;
+    eprintln!(
+        "  new calls: {:.0}/s, {:.0} µs CPU each",
+        created.per_second,
+        created.cpu_us.unwrap_or(0.0)
+    );
+    rows.push(row(figures, "ingest POST /calls (new call)", None, Some(created.per_second)));
+    Ok(())
+}
+
+fn row(figures: &Figures, measure: &str, latency: Option<Latency>, rate: Option<f64>) -> Row {
+    Row {
+        database: figures.database.clone(),
+        calls: figures.calls,
+        measure: measure.to_owned(),
+        latency,
+        per_second: rate,
+    }
+}
+
+async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<Figures, String> {
     let tuning = SqliteTuning::default();
     let store = SqlStore::connect(url, &tuning).await.map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
     let database = store.backend().as_str().to_owned();
-    let (workspace, token, calls) = bench_token(&store).await?;
-    let sample = some_call(&store, workspace).await?;
+    let account = bench_account(&store).await?;
+    let mut figures = Figures { database, calls: account.calls, ..Figures::default() };
+    let sample = some_call(&store, account.workspace).await?;
+    let newest = sample["started_at"]
+        .as_str()
+        .and_then(|s| s.parse::<Timestamp>().ok())
+        .ok_or("the newest call has no start time")?;
+    let windows = queries::stats_windows(&store, account.workspace, newest).await?;
+    eprintln!(
+        "  PERF-3 windows: {} to {} and {} to {}",
+        windows.aligned.0, windows.aligned.1, windows.unaligned.0, windows.unaligned.1
+    );
+
+    // PERF-5 first, before this process's server and load touch the database.
+    let footprint = footprint::measure(
+        url,
+        usize::from(args.starts),
+        Duration::from_secs(args.settle),
+        &account.login,
+    )
+    .await?;
+    print_footprint(&footprint);
+    figures.footprint = Some(footprint);
 
     let mut settings = Settings::with_database(url.to_owned(), std::env::temp_dir());
     settings.rate_limit_ip = None;
@@ -249,128 +309,36 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<(
         .pool_max_idle_per_host(args.clients)
         .build()
         .map_err(|e| e.to_string())?;
-    let target = Arc::new(Target { base: format!("http://{address}"), token, client });
-    let row = |measure: &str, p50: Option<f64>, p99: Option<f64>, rate: Option<f64>| Row {
-        database: database.clone(),
-        calls,
-        measure: measure.to_owned(),
-        p50_ms: p50,
-        p99_ms: p99,
-        per_second: rate,
-    };
+    let base = format!("http://{address}");
+    let target = Target { base: base.clone(), token: account.token, client: client.clone() };
 
-    if !args.no_ingest {
-        let t = target.clone();
-        let ceiling = throughput(args.clients, args.seconds, move |_| {
-            let t = t.clone();
-            async move { succeeded(t.client.get(format!("{}/healthz", t.base)).send().await).await }
-        })
-        .await;
-        eprintln!(
-            "  no-op ceiling: {:.0}/s, {:.0} µs CPU each",
-            ceiling.per_second,
-            ceiling.cpu_us.unwrap_or(0.0)
-        );
-        rows.push(row("no-op GET /healthz (ceiling)", None, None, Some(ceiling.per_second)));
-        // Calls to append events to, one per client.
-        let mut ids = Vec::new();
-        for i in 0..args.clients {
-            let body = json!({ "direction": "inbound", "from_number": format!("+4930555{i:04}") });
-            let response = target
-                .client
-                .post(format!("{}/api/v1/calls", target.base))
-                .bearer_auth(&target.token)
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let created: Value = response.json().await.map_err(|e| e.to_string())?;
-            ids.push(created["id"].as_str().unwrap_or_default().to_owned());
-        }
-        let ids = Arc::new(ids);
-        let t = target.clone();
-        let events = throughput(args.clients, args.seconds, move |n| {
-            let (t, ids) = (t.clone(), ids.clone());
-            async move {
-                #[allow(clippy::cast_possible_truncation)]
-                let id = &ids[n as usize % ids.len()];
-                let body = json!({ "type": "dtmf", "data": { "digits": (n % 10).to_string() } });
-                let request = t
-                    .client
-                    .post(format!("{}/api/v1/calls/{id}/events", t.base))
-                    .bearer_auth(&t.token)
-                    .json(&body);
-                succeeded(request.send().await).await
-            }
-        })
-        .await;
-        eprintln!(
-            "  events: {:.0}/s, {:.0} µs CPU each",
-            events.per_second,
-            events.cpu_us.unwrap_or(0.0)
-        );
-        rows.push(row("ingest POST /calls/{id}/events", None, None, Some(events.per_second)));
-        let t = target.clone();
-        let created = throughput(args.clients, args.seconds, move |n| {
-            let t = t.clone();
-            async move {
-                let body = json!({ "direction": "inbound", "source": "bench", "external_id": format!("b{n}-{}", now().as_microsecond()), "from_number": "+49301234567" });
-                succeeded(t.client.post(format!("{}/api/v1/calls", t.base)).bearer_auth(&t.token).json(&body).send().await).await
-            }
-        })
-        .await;
-        eprintln!(
-            "  new calls: {:.0}/s, {:.0} µs CPU each",
-            created.per_second,
-            created.cpu_us.unwrap_or(0.0)
-        );
-        rows.push(row("ingest POST /calls (new call)", None, None, Some(created.per_second)));
+    // Statistics and history before ingest: their first requests are then the first this
+    // server makes, and the windows hold only demo data.
+    if !args.ingest_only {
+        queries::bench_queries(&target, args, &sample, &windows, &mut figures, rows).await?;
     }
-
-    let since = sample["started_at"]
-        .as_str()
-        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        .unwrap_or_else(now);
-    let week_before = since.checked_sub(jiff::SignedDuration::from_hours(24 * 7)).unwrap_or(since);
-    let user = sample["user_id"].as_str().unwrap_or_default();
-    let suffix = sample["suffix"].as_str().unwrap_or("0000");
-    let queries = [
-        ("GET /calls (no filter)", "/api/v1/calls".to_owned()),
-        ("GET /calls?status=missed", "/api/v1/calls?status=missed".to_owned()),
-        ("GET /calls?status=on_hold (rare)", "/api/v1/calls?status=on_hold".to_owned()),
-        ("GET /calls?direction=internal", "/api/v1/calls?direction=internal".to_owned()),
-        ("GET /calls?source=placetel", "/api/v1/calls?source=placetel".to_owned()),
-        ("GET /calls?user_id=…", format!("/api/v1/calls?user_id={user}")),
-        ("GET /calls?number=<4 digits>", format!("/api/v1/calls?number={suffix}")),
-        ("GET /calls?from&to (a week)", format!("/api/v1/calls?from={week_before}&to={since}")),
-        ("GET /calls?min_duration=3600", "/api/v1/calls?min_duration=3600".to_owned()),
-        ("GET /calls?max_duration=5", "/api/v1/calls?max_duration=5".to_owned()),
-        ("GET /calls?has_recording=true", "/api/v1/calls?has_recording=true".to_owned()),
-        ("GET /calls?tag=complaint", "/api/v1/calls?tag=complaint".to_owned()),
-        ("GET /calls?q=callback", "/api/v1/calls?q=callback".to_owned()),
-        ("GET /calls?sort=-duration", "/api/v1/calls?sort=-duration".to_owned()),
-        ("GET /calls/stats?period=month", "/api/v1/calls/stats?period=month".to_owned()),
-        (
-            "GET /calls/stats (30 days, by user)",
-            format!(
-                "/api/v1/calls/stats?period=custom&from={}&to={since}&group_by=user",
-                since.checked_sub(jiff::SignedDuration::from_hours(24 * 30)).unwrap_or(since)
-            ),
-        ),
-        ("baseline GET /users/me", "/api/v1/users/me".to_owned()),
-    ];
-    for (label, path) in queries {
-        if args.ingest_only {
-            break;
-        }
-        let (p50, p99) = latency(&target, &path, args.requests).await?;
-        eprintln!("  {label}: p50 {p50:.2} ms, p99 {p99:.2} ms");
-        rows.push(row(label, Some(p50), Some(p99), None));
+    if !args.no_ingest {
+        let target = Arc::new(Target { base, token: account.ingest_token, client });
+        bench_ingest(&target, args, &mut figures, rows).await?;
     }
     shutdown.cancel();
     let _ = server.await;
     store.close().await;
-    Ok(())
+    Ok(figures)
+}
+
+fn print_footprint(footprint: &Footprint) {
+    let starts: Vec<String> = footprint.ready_ms.iter().map(|ms| format!("{ms:.0}")).collect();
+    eprintln!(
+        "  start-up to ready: median {:.0} ms ({} ms); idle {:.1} MB; after one login: peak \
+         {:.1} MB, {:.1} MB at the end, back within 1 MB after {:.1} s",
+        footprint.ready_median_ms(),
+        starts.join(", "),
+        footprint.idle_mb,
+        footprint.login_peak_mb,
+        footprint.settled_mb,
+        footprint.held.as_secs_f64()
+    );
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
@@ -380,25 +348,28 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         );
     }
     let mut rows = Vec::new();
+    let mut all = Vec::new();
     for url in args.sqlite.iter().chain(&args.postgres) {
         eprintln!("benchmarking {url} …");
-        bench_one(url, &args, &mut rows).await?;
+        all.push(bench_one(url, &args, &mut rows).await?);
     }
-    println!("| database | calls | measure | p50 ms | p99 ms | per second |");
-    println!("|---|---:|---|---:|---:|---:|");
+    println!("| database | calls | measure | first ms | p50 ms | p99 ms | per second |");
+    println!("|---|---:|---|---:|---:|---:|---:|");
     let cell = |value: Option<f64>, digits: usize| {
         value.map_or_else(String::new, |v| format!("{v:.digits$}"))
     };
     for row in rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             row.database,
             row.calls,
             row.measure,
-            cell(row.p50_ms, 2),
-            cell(row.p99_ms, 2),
+            cell(row.latency.map(|l| l.first), 2),
+            cell(row.latency.map(|l| l.p50), 2),
+            cell(row.latency.map(|l| l.p99), 2),
             cell(row.per_second, 0)
         );
     }
+    summary::print(&all);
     Ok(())
 }

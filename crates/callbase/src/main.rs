@@ -13,7 +13,9 @@ mod serve;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc's allocator: under many concurrent requests glibc's arenas spent
-/// a fifth of the server's time in malloc and free (see BENCHMARKS.md, ingest).
+/// a fifth of the server's time in malloc and free (see BENCHMARKS.md, ingest; measured again
+/// for PERF-5: glibc costs ~25 % more CPU per appended event). Built without transparent huge
+/// pages (Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -50,7 +52,8 @@ enum Command {
     DemoData(Box<data::DemoArgs>),
     /// Write a workspace's calls as CSV or NDJSON, with the filters of GET /calls.
     Export(Box<data::ExportArgs>),
-    /// Measure ingest, history and statistics speed on prepared databases (PERF-1…3).
+    /// Measure ingest, history, statistics, start-up and memory on prepared databases (PERF-1,
+    /// 2, 3, 5), each figure beside its target.
     Bench(Box<bench::BenchArgs>),
     /// Print the media facts of audio files as the server reads them, with timings (PERF-4).
     Probe(probe::ProbeArgs),
@@ -61,7 +64,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     callbase_server::install_tls_provider();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Idle blocking threads end after a second, not tokio's default ten: mimalloc returns
+    // what a thread freed (a login's 19 MiB of Argon2 memory) to the system when it ends,
+    // and an idle server has nothing else that would make it do so sooner (PERF-5).
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(std::time::Duration::from_secs(1))
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => return fail(&format!("cannot start the async runtime: {err}")),
     };
