@@ -9,7 +9,7 @@ use callbase_app::egress::AllowEntry;
 use serde_json::json;
 
 use super::lifecycle::file_server;
-use super::{files_under, setup};
+use super::{Setup, files_under, setup};
 use crate::helpers::{TestApp, both_databases, spawn_app_with, wav_bytes};
 
 both_databases!(
@@ -37,24 +37,32 @@ async fn internal_and_redirecting_servers() -> (String, String) {
     (internal_url, redirecting_url)
 }
 
+/// Starts a recording of the setup's call made elsewhere, to be fetched from `url`.
+async fn start_at(app: &TestApp, setup: &Setup, url: &str) -> crate::helpers::Reply {
+    app.post(&format!("/api/v1/calls/{}/recordings/start", setup.call))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .json(&json!({ "external_url": url }))
+        .send()
+        .await
+}
+
+/// Asks the server to fetch recording `id` from its URL.
+async fn fetch(app: &TestApp, setup: &Setup, id: &str) -> crate::helpers::Reply {
+    app.post(&format!("/api/v1/recordings/{id}/fetch"))
+        .token(&setup.token)
+        .header("x-workspace-id", &setup.workspace)
+        .send()
+        .await
+}
+
 async fn internal_destinations_are_refused_by_literal_name_and_redirect(app: TestApp) {
     // With no allow-list, a name that resolves to loopback passes the URL check (it is a
     // name on port 80) and is refused as it resolves.
     let setup_open = setup(&app).await;
-    let started = app
-        .post(&format!("/api/v1/calls/{}/recordings/start", setup_open.call))
-        .token(&setup_open.token)
-        .header("x-workspace-id", &setup_open.workspace)
-        .json(&json!({ "external_url": "http://localhost/secret.wav" }))
-        .send()
-        .await;
+    let started = start_at(&app, &setup_open, "http://localhost/secret.wav").await;
     let id = started.expect(201)["id"].as_str().expect("id").to_owned();
-    let fetched = app
-        .post(&format!("/api/v1/recordings/{id}/fetch"))
-        .token(&setup_open.token)
-        .header("x-workspace-id", &setup_open.workspace)
-        .send()
-        .await;
+    let fetched = fetch(&app, &setup_open, &id).await;
     fetched.expect_error(403, "destination_refused");
 
     let app = spawn_app_with(app.backend, |s| {
@@ -63,19 +71,6 @@ async fn internal_destinations_are_refused_by_literal_name_and_redirect(app: Tes
     .await;
     let setup = setup(&app).await;
     let (internal, redirecting) = internal_and_redirecting_servers().await;
-    let start = |url: String| {
-        app.post(&format!("/api/v1/calls/{}/recordings/start", setup.call))
-            .token(&setup.token)
-            .header("x-workspace-id", &setup.workspace)
-            .json(&json!({ "external_url": url }))
-            .send()
-    };
-    let fetch = |id: String| {
-        app.post(&format!("/api/v1/recordings/{id}/fetch"))
-            .token(&setup.token)
-            .header("x-workspace-id", &setup.workspace)
-            .send()
-    };
     // Literal addresses are refused before anything is stored.
     for url in [
         format!("{internal}/secret.wav"),
@@ -86,15 +81,15 @@ async fn internal_destinations_are_refused_by_literal_name_and_redirect(app: Tes
         "http://[fd00::1]/x.wav".to_owned(),
         "https://example.com:8443/x.wav".to_owned(),
     ] {
-        let reply = start(url.clone()).await;
+        let reply = start_at(&app, &setup, &url).await;
         reply.expect_error(403, "destination_refused");
         assert_eq!(reply.body["error"]["details"]["field"], "external_url", "{url}");
     }
     // An allowed server redirecting inward: each hop is checked like the first.
     for path in ["to-internal.wav", "to-metadata.wav"] {
-        let started = start(format!("{redirecting}/{path}")).await;
+        let started = start_at(&app, &setup, &format!("{redirecting}/{path}")).await;
         let id = started.expect(201)["id"].as_str().expect("id").to_owned();
-        fetch(id.clone()).await.expect_error(403, "destination_refused");
+        fetch(&app, &setup, &id).await.expect_error(403, "destination_refused");
         let failed = app
             .get(&format!("/api/v1/recordings/{id}"))
             .token(&setup.token)
@@ -120,29 +115,18 @@ async fn upstream_failures_read_alike_and_credentials_are_dropped(app: TestApp) 
         drop(listener);
         format!("http://127.0.0.1:{port}/calls/1.wav")
     };
-    let start = |url: String| {
-        app.post(&format!("/api/v1/calls/{}/recordings/start", setup.call))
-            .token(&setup.token)
-            .header("x-workspace-id", &setup.workspace)
-            .json(&json!({ "external_url": url }))
-            .send()
-    };
     let mut messages = Vec::new();
     for url in [closed, format!("{pbx}/calls/gone.wav")] {
-        let id = start(url).await.expect(201)["id"].as_str().expect("id").to_owned();
-        let reply = app
-            .post(&format!("/api/v1/recordings/{id}/fetch"))
-            .token(&setup.token)
-            .header("x-workspace-id", &setup.workspace)
-            .send()
-            .await;
+        let id =
+            start_at(&app, &setup, &url).await.expect(201)["id"].as_str().expect("id").to_owned();
+        let reply = fetch(&app, &setup, &id).await;
         reply.expect_error(502, "upstream_failed");
         messages.push(reply.body["error"].clone());
     }
     assert_eq!(messages[0], messages[1], "a closed port and a live 404 read the same");
 
     let with_credentials = pbx.replace("http://", "http://pbx-user:s3cret-pass@");
-    let started = start(format!("{with_credentials}/calls/1.wav")).await;
+    let started = start_at(&app, &setup, &format!("{with_credentials}/calls/1.wav")).await;
     let started = started.expect(201).clone();
     let shown = started["external_url"].as_str().expect("url");
     assert!(!shown.contains("s3cret") && !shown.contains("pbx-user"), "{shown}");
