@@ -1,4 +1,8 @@
-//! callbase's application layer. It starts with the egress client (SPEC REL-5); the use cases
-//! (intake, commands, imports, workers) move here as the sources that need them arrive.
+//! callbase's application layer: the use cases between the edges (HTTP, the CLI) and the
+//! store — taking calls in from every source, commanding and searching them — and the one
+//! guarded egress client for every request to a URL someone supplied (SPEC REL-5).
 
+pub mod calls;
 pub mod egress;
+pub mod error;
+pub mod secrets;

@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use callbase_app::calls::export::{ExportFormat, export_stream};
+use callbase_app::calls::search::CallSearch;
 use callbase_domain::call::{CallStatus, Direction, Source};
 use callbase_domain::{Timestamp, WorkspaceId};
-use callbase_server::http::calls::export::{ExportFormat, export_stream};
-use callbase_server::http::calls::history::CallFilterParams;
 use callbase_server::{Settings, bootstrap};
 use callbase_store::{PageRequest, SortOrder, SqlStore, Store, WorkspaceFilter, WorkspaceStore};
 use clap::{Args, ValueEnum};
@@ -125,9 +125,10 @@ pub async fn demo(args: DemoArgs) -> Result<(), String> {
 pub async fn export(args: ExportArgs) -> Result<(), String> {
     let (store, _) = open(&args.data).await?;
     let workspace_id = workspace(&store, args.workspace).await?;
-    let region =
-        store.workspace(workspace_id).await.map_err(|e| e.to_string())?.and_then(|w| w.region);
-    let params = CallFilterParams {
+    let region = callbase_app::calls::workspace_region(&store, workspace_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let search = CallSearch {
         status: args.status,
         direction: args.direction,
         source: args.source,
@@ -136,9 +137,9 @@ pub async fn export(args: ExportArgs) -> Result<(), String> {
         to: args.to,
         tag: args.tag,
         q: args.q,
-        ..CallFilterParams::default()
+        ..CallSearch::default()
     };
-    let filter = params.into_filter(region.as_ref()).map_err(|e| e.message)?;
+    let filter = search.into_filter(region.as_ref()).map_err(|e| e.to_string())?;
     let format = match args.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Ndjson => ExportFormat::Ndjson,

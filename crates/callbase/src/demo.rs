@@ -5,17 +5,16 @@
 use std::io::Write;
 use std::time::Instant;
 
-use callbase_domain::call::{Call, CallEvent, CallStatus, Direction, EventType, Source};
-use callbase_domain::{
-    CallEventId, CallId, DisplayName, Email, Role, Timestamp, UserId, WorkspaceId, now,
+use callbase_domain::call::{
+    Call, CallEvent, CallStatus, Direction, Dtmf, HoldChange, Source, StatusChange, TimelineEntry,
 };
+use callbase_domain::{CallId, DisplayName, Email, Role, Timestamp, UserId, WorkspaceId, now};
 use callbase_server::auth::hash_password;
 use callbase_store::{AuditEntry, NewUser, SqlStore, UserStore, WorkspaceStore};
 use jiff::tz::TimeZone;
 use jiff::{ToSpan, civil::Date};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use serde_json::json;
 
 /// Calls generated and written per transaction.
 const BATCH: usize = 10_000;
@@ -186,52 +185,42 @@ impl Generator {
         let tags =
             if rng.random_bool(0.15) { vec![(*pick(rng, TAGS)).to_owned()] } else { Vec::new() };
         let id = CallId::new();
-        let entry = |kind: EventType, at: Timestamp, data: serde_json::Value| CallEvent {
-            id: CallEventId::new(),
-            call_id: id,
-            kind,
-            at,
-            actor: Some(format!("provider:{source}")),
-            data,
+        let actor = Some(format!("provider:{source}"));
+        let entry =
+            |at: Timestamp, entry: TimelineEntry| CallEvent::new(id, at, actor.clone(), &entry);
+        let moved = |status: CallStatus| {
+            TimelineEntry::StatusChanged(StatusChange {
+                status,
+                applied: true,
+                current: status,
+                end_reason: None,
+                sip_code: None,
+            })
         };
         let initial = if direction == Direction::Outbound {
             CallStatus::Initiated
         } else {
             CallStatus::Ringing
         };
-        events.push(entry(
-            EventType::StatusChanged,
-            started_at,
-            json!({ "status": initial, "applied": true }),
-        ));
+        events.push(entry(started_at, moved(initial)));
         if let Some(answered_at) = answered_at {
-            events.push(entry(
-                EventType::StatusChanged,
-                answered_at,
-                json!({ "status": "in_progress", "applied": true }),
-            ));
+            events.push(entry(answered_at, moved(CallStatus::InProgress)));
             if rng.random_bool(0.08) {
                 let hold = answered_at + (rng.random_range(5..30) * 1_000_000).microseconds();
-                events.push(entry(EventType::Hold, hold, json!({})));
+                let on_hold = HoldChange { applied: true, current: CallStatus::OnHold };
+                events.push(entry(hold, TimelineEntry::Hold(on_hold)));
+                let resumed = HoldChange { applied: true, current: CallStatus::InProgress };
                 events.push(entry(
-                    EventType::Unhold,
                     hold + (rng.random_range(10..90) * 1_000_000).microseconds(),
-                    json!({}),
+                    TimelineEntry::Unhold(resumed),
                 ));
             }
             if rng.random_bool(0.03) {
-                events.push(entry(
-                    EventType::Dtmf,
-                    answered_at + 2.seconds(),
-                    json!({ "digits": "1" }),
-                ));
+                let dtmf = TimelineEntry::Dtmf(Dtmf { digits: "1".into() });
+                events.push(entry(answered_at + 2.seconds(), dtmf));
             }
         }
-        events.push(entry(
-            EventType::StatusChanged,
-            ended_at,
-            json!({ "status": status, "applied": true }),
-        ));
+        events.push(entry(ended_at, moved(status)));
         let source = Source::parse(source).unwrap_or_else(|_| Source::api());
         Call {
             id,

@@ -112,6 +112,10 @@ typed_id!(
     /// One invitation into a workspace.
     InvitationId
 );
+typed_id!(
+    /// One connection of a workspace to a telephony provider.
+    IntegrationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,8 @@ mod blocklist;
 pub mod call;
 mod email;
 mod ids;
+pub mod ingest;
+mod integration;
 mod phone;
 pub mod recording;
 mod role;
@@ -14,10 +16,12 @@ mod workspace;
 pub use blocklist::{BlockPattern, PrefixError, is_blocked};
 pub use call::*;
 pub use email::{Email, EmailError};
+pub use ids::IntegrationId;
 pub use ids::{
     AuditId, BlockId, CallEventId, CallId, IdError, InvitationId, RecordingId, ShareLinkId,
     TokenId, UserId, WorkspaceId,
 };
+pub use integration::IntegrationKind;
 pub use phone::{E164, PhoneError};
 pub use recording::{
     MediaFacts, Recording, RecordingStatus, SegmentError, Transcript, TranscriptSegment,

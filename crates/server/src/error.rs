@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use callbase_app::error::AppError;
 use callbase_domain::call::CallRejection;
-use callbase_store::StoreError;
+use callbase_store::{ConflictKind, StoreError};
 
 /// Declares every error code once, with its HTTP status.
 macro_rules! error_codes {
@@ -180,21 +181,21 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict("email") => {
+            StoreError::Conflict(ConflictKind::Email) => {
                 Self::new(ErrorCode::EmailTaken, "a user with this e-mail address already exists")
                     .with_details(json!({ "field": "email" }))
             }
-            StoreError::Conflict("member") => Self::new(
+            StoreError::Conflict(ConflictKind::Member) => Self::new(
                 ErrorCode::AlreadyMember,
                 "the user is already a member of this workspace",
             ),
-            StoreError::Conflict("blocklist entry") => Self::new(
+            StoreError::Conflict(ConflictKind::BlocklistEntry) => Self::new(
                 ErrorCode::AlreadyBlocked,
                 "this number or prefix is already on the do-not-call list",
             ),
-            StoreError::Conflict(what) => {
-                Self::new(ErrorCode::Conflict, format!("{what} already exists"))
-            }
+            StoreError::Conflict(
+                kind @ (ConflictKind::Token | ConflictKind::Workspace | ConflictKind::Call),
+            ) => Self::new(ErrorCode::Conflict, format!("{kind} already exists")),
             StoreError::LastOwner => Self::new(
                 ErrorCode::LastOwner,
                 "a workspace must keep at least one owner: make someone else owner first",
@@ -221,6 +222,45 @@ impl From<StoreError> for ApiError {
             | StoreError::Database(_)
             | StoreError::Sqlite(_)
             | StoreError::Migrate(_)) => Self::internal(err),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Invalid { field, reason } => Self::invalid_field(&field, reason),
+            AppError::InvalidQuery { parameter, reason } => {
+                Self::new(ErrorCode::InvalidQuery, format!("query parameter {parameter}: {reason}"))
+                    .with_details(json!({ "parameter": parameter, "reason": reason }))
+            }
+            AppError::Forbidden { message, field: Some(field) } => {
+                Self::forbidden(message).with_details(json!({ "field": field }))
+            }
+            AppError::Forbidden { message, field: None } => Self::forbidden(message),
+            AppError::CallNotFound => Self::new(ErrorCode::CallNotFound, "no such call"),
+            AppError::UserNotFound { field } => Self::new(
+                ErrorCode::UserNotFound,
+                format!("{field}: not a member of this workspace"),
+            )
+            .with_details(json!({ "field": field })),
+            AppError::WorkspaceNotFound => {
+                Self::new(ErrorCode::WorkspaceNotFound, "the workspace no longer exists")
+            }
+            AppError::NumberBlocked { number, entries } => {
+                let entries: Vec<_> = entries
+                    .iter()
+                    .map(|(id, reason)| json!({ "id": id, "reason": reason }))
+                    .collect();
+                Self::new(ErrorCode::NumberBlocked, format!("{number} is on the do-not-call list"))
+                    .with_details(json!({ "number": number, "entries": entries }))
+            }
+            AppError::CallConflict { call_id } => Self::new(
+                ErrorCode::CallConflict,
+                "a different call was already logged with this source and external_id",
+            )
+            .with_details(json!({ "call_id": call_id, "field": "external_id" })),
+            AppError::Store(err) => err.into(),
         }
     }
 }

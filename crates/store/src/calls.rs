@@ -101,6 +101,26 @@ impl CallPatch {
     }
 }
 
+/// What a provider's report did (`CallStore::report_call`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reported {
+    /// The first report about the call created it.
+    Created { call: Call, events: Vec<CallEvent> },
+    /// The report moved or completed the call it is about.
+    Updated { call: Call, events: Vec<CallEvent> },
+    /// The report was delivered before: nothing changed.
+    Duplicate(Call),
+}
+
+impl Reported {
+    #[must_use]
+    pub fn call(&self) -> &Call {
+        match self {
+            Self::Created { call, .. } | Self::Updated { call, .. } | Self::Duplicate(call) => call,
+        }
+    }
+}
+
 /// A command's result: the call after it, the timeline entries it added, any new leg.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commanded {

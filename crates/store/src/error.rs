@@ -2,9 +2,9 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique key is taken; names the constraint's subject (`email`, `member`, …).
+    /// A unique key is taken.
     #[error("{0} already exists")]
-    Conflict(&'static str),
+    Conflict(ConflictKind),
     /// A change would leave a workspace without any owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
@@ -26,6 +26,36 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Which unique key a write ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// A user with the e-mail address.
+    Email,
+    /// The membership.
+    Member,
+    /// The number or prefix on the do-not-call list.
+    BlocklistEntry,
+    /// A token with the same secret.
+    Token,
+    /// A workspace with the same id.
+    Workspace,
+    /// A call with the same source and external id.
+    Call,
+}
+
+impl std::fmt::Display for ConflictKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Email => "a user with this e-mail address",
+            Self::Member => "the membership",
+            Self::BlocklistEntry => "the do-not-call entry",
+            Self::Token => "the token",
+            Self::Workspace => "the workspace",
+            Self::Call => "the call",
+        })
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
@@ -44,10 +74,10 @@ impl StoreError {
     }
 }
 
-/// Maps a unique violation to `Conflict(subject)`, passing every other error through.
-pub(crate) fn conflict_on_unique(subject: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+/// Maps a unique violation to `Conflict(kind)`, passing every other error through.
+pub(crate) fn conflict_on_unique(kind: ConflictKind) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |err| match err.as_database_error() {
-        Some(db) if db.is_unique_violation() => StoreError::Conflict(subject),
+        Some(db) if db.is_unique_violation() => StoreError::Conflict(kind),
         _ => StoreError::Database(err),
     }
 }

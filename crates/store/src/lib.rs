@@ -3,6 +3,7 @@
 
 mod calls;
 mod error;
+mod integrations;
 mod model;
 mod page;
 mod recordings;
@@ -10,14 +11,17 @@ mod sql;
 pub mod testing;
 
 pub use calls::*;
-pub use error::{StoreError, StoreResult};
+pub use error::{ConflictKind, StoreError, StoreResult};
+pub use integrations::*;
 pub use model::*;
 pub use page::{Page, PageRequest, SortOrder};
 pub use recordings::*;
 pub use sql::{Backend, SqlStore, SqliteTuning};
 
 use async_trait::async_trait;
-use callbase_domain::call::{Call, CallCommand, CallEvent, CallStatus, Counters, RollupKey};
+use callbase_domain::call::{
+    Call, CallCommand, CallEvent, CallReport, CallStatus, Counters, RollupKey, Source,
+};
 use callbase_domain::recording::{Recording, Transcript};
 use callbase_domain::{
     BlockId, CallId, E164, Email, RecordingId, Role, Timestamp, TokenId, UserId, WorkspaceId,
@@ -33,6 +37,7 @@ pub trait Store:
     + BlocklistStore
     + RecordingStore
     + AccessStore
+    + IntegrationStore
     + Admin
     + Send
     + Sync
@@ -47,6 +52,7 @@ impl<T> Store for T where
         + BlocklistStore
         + RecordingStore
         + AccessStore
+        + IntegrationStore
         + Admin
         + Send
         + Sync
@@ -239,7 +245,32 @@ pub trait CallStore {
         fingerprint: Option<&str>,
         events: &[CallEvent],
     ) -> StoreResult<Logged>;
+    /// Applies a provider's report to the workspace's call with the report's source and
+    /// external id, creating `fresh` (the call the report would start) when there is none,
+    /// with the new timeline entries and rollup changes, in one transaction. A report whose
+    /// receipt the call has seen changes nothing (`Duplicate`).
+    async fn report_call(
+        &self,
+        workspace: WorkspaceId,
+        report: &CallReport,
+        fresh: &Call,
+    ) -> StoreResult<Reported>;
     async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>>;
+    /// The workspace's call with this source and external id.
+    async fn call_by_external_id(
+        &self,
+        workspace: WorkspaceId,
+        source: &Source,
+        external_id: &str,
+    ) -> StoreResult<Option<Call>>;
+    /// The workspace's most recent call with this SIP Call-ID.
+    async fn call_by_sip_call_id(
+        &self,
+        workspace: WorkspaceId,
+        sip_call_id: &str,
+    ) -> StoreResult<Option<Call>>;
+    /// The calls transferred from or bridged off this one (its legs), oldest first.
+    async fn call_legs(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<Call>>;
     /// The timeline, in time order.
     async fn call_events(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<CallEvent>>;
     /// Runs a lifecycle command on the call; `Rejected` when the lifecycle forbids it.
@@ -321,7 +352,7 @@ pub trait CallStore {
 /// The do-not-call list (CRM-2).
 #[async_trait]
 pub trait BlocklistStore {
-    /// Fails with `Conflict("blocklist entry")` when the pattern is already listed.
+    /// Fails with `Conflict(BlocklistEntry)` when the pattern is already listed.
     async fn create_block(&self, entry: &BlockEntry, audit: &AuditEntry)
     -> StoreResult<BlockEntry>;
     async fn block(&self, workspace: WorkspaceId, id: BlockId) -> StoreResult<Option<BlockEntry>>;

@@ -1,11 +1,12 @@
 //! What the call actions (CALL-2, CALL-3) do to a call: the new state, the timeline entries
 //! they leave, and the transferred leg they create. Pure; the store runs it in a transaction.
 
+use super::{
+    Call, CallEvent, CallStatus, Direction, HoldChange, StatusChange, TimelineEntry, TransferEntry,
+    Transition,
+};
+use crate::{CallId, E164, UserId};
 use jiff::Timestamp;
-use serde_json::json;
-
-use super::{Call, CallEvent, CallStatus, Direction, EventType, Transition};
-use crate::{CallEventId, CallId, E164, UserId};
 
 /// Where a transfer goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +36,8 @@ pub enum CallCommand {
         leg: CallId,
     },
     Event {
-        kind: EventType,
         at: Timestamp,
-        data: serde_json::Value,
+        entry: TimelineEntry,
     },
 }
 
@@ -65,19 +65,14 @@ pub fn apply(
     actor: Option<&str>,
 ) -> Result<Applied, CallRejection> {
     let call_id = call.id;
-    let event = |kind: EventType, at: Timestamp, data: serde_json::Value| CallEvent {
-        id: CallEventId::new(),
-        call_id,
-        kind,
-        at,
-        actor: actor.map(str::to_owned),
-        data,
+    let event = |at: Timestamp, entry: TimelineEntry| {
+        CallEvent::new(call_id, at, actor.map(str::to_owned), &entry)
     };
     let mut leg = None;
     let entry = match command {
         CallCommand::Status { status, at } => {
             let applied = move_status(call, status, at)?;
-            event(EventType::StatusChanged, at, status_data(call, status, applied))
+            event(at, status_entry(call, status, applied, None))
         }
         CallCommand::End { at, reason } => {
             let outcome = end_status(call);
@@ -85,22 +80,17 @@ pub fn apply(
             if applied && reason.is_some() {
                 call.end_reason = reason.clone();
             }
-            let mut data = status_data(call, outcome, applied);
-            data["end_reason"] = json!(reason);
-            event(EventType::StatusChanged, at, data)
+            event(at, status_entry(call, outcome, applied, reason))
         }
         CallCommand::Hold { at } => {
-            let (to, kind) = match call.status {
-                CallStatus::OnHold => (CallStatus::InProgress, EventType::Unhold),
-                _ => (CallStatus::OnHold, EventType::Hold),
-            };
+            let resume = call.status == CallStatus::OnHold;
+            let to = if resume { CallStatus::InProgress } else { CallStatus::OnHold };
             // After the end, a late hold is kept in the timeline, marked as not applied.
-            let data = if move_status(call, to, at)? {
-                json!({})
-            } else {
-                json!({ "applied": false, "current": call.status })
-            };
-            event(kind, at, data)
+            let change = HoldChange { applied: move_status(call, to, at)?, current: call.status };
+            event(
+                at,
+                if resume { TimelineEntry::Unhold(change) } else { TimelineEntry::Hold(change) },
+            )
         }
         CallCommand::Transfer { at, target, leg: leg_id } => {
             if !call.status.is_connected() {
@@ -112,18 +102,32 @@ pub fn apply(
             };
             leg = Some(transferred_leg(call, &target, leg_id, at));
             event(
-                EventType::Transfer,
                 at,
-                json!({ "to_number": to_number, "to_user_id": to_user_id, "leg_call_id": leg_id }),
+                TimelineEntry::Transfer(TransferEntry {
+                    to_number,
+                    to_user_id,
+                    leg_call_id: leg_id,
+                }),
             )
         }
-        CallCommand::Event { kind, at, data } => event(kind, at, data),
+        CallCommand::Event { at, entry } => event(at, entry),
     };
     Ok(Applied { events: vec![entry], leg })
 }
 
-fn status_data(call: &Call, requested: CallStatus, applied: bool) -> serde_json::Value {
-    json!({ "status": requested, "applied": applied, "current": call.status })
+fn status_entry(
+    call: &Call,
+    requested: CallStatus,
+    applied: bool,
+    end_reason: Option<String>,
+) -> TimelineEntry {
+    TimelineEntry::StatusChanged(StatusChange {
+        status: requested,
+        applied,
+        current: call.status,
+        end_reason,
+        sip_code: None,
+    })
 }
 
 /// Moves the status when the lifecycle allows; `Ok(false)` for a late or repeated event.
@@ -184,7 +188,9 @@ fn transferred_leg(call: &Call, target: &TransferTarget, id: CallId, at: Timesta
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::call::EventType;
     use crate::{Source, WorkspaceId};
+    use serde_json::json;
 
     pub(crate) fn call(direction: Direction, started: i64) -> Call {
         let at = Timestamp::from_second(started).unwrap_or(Timestamp::UNIX_EPOCH);

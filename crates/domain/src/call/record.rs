@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::{CallStatus, Direction, EventType, Source, ring_seconds, talk_seconds};
+use super::{CallStatus, Direction, EventType, Source, TimelineEntry, ring_seconds, talk_seconds};
 use crate::{CallEventId, CallId, E164, RegionCode, UserId, WorkspaceId};
 
 /// What a call cost, as the provider reported it.
@@ -163,6 +163,19 @@ pub struct CallEvent {
     /// Who caused it: `user:<id>`, `token:<id>`, `provider:<source>`, `system`.
     pub actor: Option<String>,
     pub data: serde_json::Value,
+}
+
+impl CallEvent {
+    /// A new entry in `call`'s timeline.
+    #[must_use]
+    pub fn new(
+        call_id: CallId,
+        at: Timestamp,
+        actor: Option<String>,
+        entry: &TimelineEntry,
+    ) -> Self {
+        Self { id: CallEventId::new(), call_id, kind: entry.kind(), at, actor, data: entry.data() }
+    }
 }
 
 #[cfg(test)]

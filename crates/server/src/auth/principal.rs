@@ -119,6 +119,12 @@ impl Principal {
         }
     }
 
+    /// The caller as the call rules see a writer: `require_write`, then who they are.
+    pub fn writer(&self) -> ApiResult<callbase_app::calls::Actor> {
+        let workspace = self.require_write()?;
+        Ok(callbase_app::calls::Actor { workspace, user: self.user.id, role: self.role()? })
+    }
+
     /// Members, tokens and settings of the acting workspace: owners and admins.
     pub fn require_admin(&self) -> ApiResult<WorkspaceId> {
         let role = self.role()?;

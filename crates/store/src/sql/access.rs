@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::audit::insert_audit;
 use super::{SqlStore, read, write};
-use crate::error::conflict_on_unique;
+use crate::error::{ConflictKind, conflict_on_unique};
 use crate::{
     AccessStore, AuditEntry, Invitation, Member, ShareLink, SharedAccess, StoreError, StoreResult,
 };
@@ -314,7 +314,7 @@ impl AccessStore for SqlStore {
                     .bind(at)
                     .execute(&mut *tx)
                     .await
-                    .map_err(conflict_on_unique("member"))?;
+                    .map_err(conflict_on_unique(ConflictKind::Member))?;
                     insert_audit!(&mut *tx, audit)?;
                     tx.commit().await?;
                     Some(workspace)

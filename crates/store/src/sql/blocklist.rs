@@ -12,7 +12,7 @@ use super::audit::insert_audit;
 use super::rows::convert_all;
 use super::select::{Arg, Select, bind_args};
 use super::{SqlStore, read, write};
-use crate::error::conflict_on_unique;
+use crate::error::{ConflictKind, conflict_on_unique};
 use crate::{
     AuditEntry, BlockEntry, BlockPatch, BlocklistStore, Page, PageRequest, StoreError, StoreResult,
 };
@@ -88,7 +88,7 @@ impl BlocklistStore for SqlStore {
             .bind(to_micros(entry.created_at))
             .execute(&mut *tx)
             .await
-            .map_err(conflict_on_unique("blocklist entry"))?;
+            .map_err(conflict_on_unique(ConflictKind::BlocklistEntry))?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 use callbase_domain::call::{
-    Call, CallCommand, CallEvent, CallStatus, Counters, RollupKey, apply, rollup_delta,
+    Call, CallCommand, CallEvent, CallReport, CallStatus, Counters, RollupKey, Source, apply,
+    apply_report, rollup_delta,
 };
 use callbase_domain::{CallId, WorkspaceId, now};
 use sqlx::AssertSqlSafe;
@@ -23,7 +24,7 @@ use super::timeline_inbox::{DROP_INBOX_OF_CALL, append_events_on_sqlite, timelin
 use super::{Pools, SqlStore, read, write};
 use crate::{
     AuditEntry, CallCursor, CallFilter, CallPage, CallPageRequest, CallPatch, CallSort, CallStore,
-    Commanded, GroupKey, Logged, StatsGroup, StoreError, StoreResult,
+    Commanded, GroupKey, Logged, Reported, StatsGroup, StoreError, StoreResult,
 };
 
 /// Inserts `$call` with its tags, events and rollup contribution through `$tx`.
@@ -82,6 +83,71 @@ macro_rules! command_in {
     };
 }
 
+/// Applies a provider's report inside `$tx`; evaluates to `StoreResult<Reported>`.
+macro_rules! report_in {
+    ($tx:expr, $workspace:expr, $report:expr, $fresh:expr, $lock:expr) => {
+        async {
+            let workspace: WorkspaceId = $workspace;
+            let report: &CallReport = $report;
+            let sql = format!(
+                "SELECT {CALL_COLUMNS} FROM calls c WHERE c.workspace_id = $1 AND c.source = $2 \
+                 AND c.external_id = $3{}",
+                $lock
+            );
+            let row: Option<CallRow> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(report.source.as_str())
+                .bind(report.external_id.as_str())
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let stored = row.map(Call::try_from).transpose()?;
+            if let Some(stored) = &stored
+                && !insert_receipt!($tx, workspace, report, stored.id)
+            {
+                return Ok(Reported::Duplicate(stored.clone()));
+            }
+            let before = stored.clone();
+            let (mut call, events) = apply_report(stored, $fresh, report);
+            let tz = workspace_time_zone!($tx, workspace)?;
+            let Some(before) = before else {
+                insert_call!($tx, &call, None, &events, &tz);
+                // A new call has seen no receipt yet.
+                let _new = insert_receipt!($tx, workspace, report, call.id);
+                return Ok(Reported::Created { call, events });
+            };
+            if call != before {
+                call.updated_at = now().max(before.updated_at);
+                bind_call!(sqlx::query(UPDATE_CALL), &call).execute(&mut *$tx).await?;
+                apply_rollups!($tx, workspace, &rollup_delta(Some(&before), Some(&call), &tz))?;
+            }
+            insert_events!($tx, &events)?;
+            Ok::<_, StoreError>(Reported::Updated { call, events })
+        }
+        .await
+    };
+}
+
+/// Records a report's receipt inside `$tx`; evaluates to false when it was there already.
+macro_rules! insert_receipt {
+    ($tx:expr, $workspace:expr, $report:expr, $call:expr) => {{
+        let report: &CallReport = $report;
+        let call: CallId = $call;
+        sqlx::query(
+            "INSERT INTO intake_receipts (workspace_id, source, receipt, call_id, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(Uuid::from($workspace))
+        .bind(report.source.as_str())
+        .bind(report.receipt.as_str())
+        .bind(Uuid::from(call))
+        .bind(callbase_domain::to_micros(now()))
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+            == 1
+    }};
+}
+
 /// Makes the `call_tags` rows of `$call` match its tags.
 macro_rules! replace_tags {
     ($tx:expr, $call:expr) => {{
@@ -130,6 +196,15 @@ pub(crate) async fn create_on_sqlite(
     create_in!(tx, call, fingerprint, events)
 }
 
+pub(crate) async fn report_on_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    report: &CallReport,
+    fresh: &Call,
+) -> StoreResult<Reported> {
+    report_in!(tx, workspace, report, fresh, "")
+}
+
 pub(crate) async fn command_on_sqlite(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
@@ -156,7 +231,7 @@ impl SqlStore {
         }
     }
 
-    async fn call_by_external_id(&self, call: &Call) -> StoreResult<Option<Logged>> {
+    async fn logged_by_external_id(&self, call: &Call) -> StoreResult<Option<Logged>> {
         let sql = format!(
             "SELECT {CALL_COLUMNS}, c.fingerprint FROM calls c \
              WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = $3"
@@ -213,7 +288,7 @@ impl CallStore for SqlStore {
         events: &[CallEvent],
     ) -> StoreResult<Logged> {
         if call.external_id.is_some()
-            && let Some(existing) = self.call_by_external_id(call).await?
+            && let Some(existing) = self.logged_by_external_id(call).await?
         {
             return Ok(existing);
         }
@@ -221,7 +296,96 @@ impl CallStore for SqlStore {
             return Ok(Logged::Created(call.clone()));
         }
         // Lost a race with the same external id: the winner is the call.
-        self.call_by_external_id(call).await?.ok_or(StoreError::Conflict("call"))
+        self.logged_by_external_id(call)
+            .await?
+            .ok_or(StoreError::Conflict(crate::ConflictKind::Call))
+    }
+
+    #[tracing::instrument(skip_all, fields(source = %report.source))]
+    async fn report_call(
+        &self,
+        workspace: WorkspaceId,
+        report: &CallReport,
+        fresh: &Call,
+    ) -> StoreResult<Reported> {
+        if let Some(group) = &self.group {
+            return group.report(workspace, report, fresh).await;
+        }
+        let lock = self.lock_suffix();
+        // Two first reports about one call may race to create it: the loser's transaction
+        // fails on the external id and, run again, finds the winner's call.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let outcome = write!(self, pool => async {
+                let mut tx = pool.begin().await?;
+                let outcome = report_in!(tx, workspace, report, fresh, lock)?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            .await);
+            match outcome {
+                Err(StoreError::Database(err))
+                    if attempts < 3
+                        && err.as_database_error().is_some_and(|db| db.is_unique_violation()) => {}
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn call_by_external_id(
+        &self,
+        workspace: WorkspaceId,
+        source: &Source,
+        external_id: &str,
+    ) -> StoreResult<Option<Call>> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c \
+             WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = $3"
+        );
+        let row: Option<CallRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(source.as_str())
+                .bind(external_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Call::try_from).transpose()
+    }
+
+    async fn call_by_sip_call_id(
+        &self,
+        workspace: WorkspaceId,
+        sip_call_id: &str,
+    ) -> StoreResult<Option<Call>> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c WHERE c.workspace_id = $1 AND c.sip_call_id = $2 \
+             ORDER BY c.started_at DESC LIMIT 1"
+        );
+        let row: Option<CallRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(sip_call_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Call::try_from).transpose()
+    }
+
+    async fn call_legs(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Vec<Call>> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM calls c WHERE c.parent_call_id = $2 \
+             AND c.workspace_id = $1 ORDER BY c.started_at, c.id LIMIT 1000"
+        );
+        let rows: Vec<CallRow> = read!(self, pool => {
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(Uuid::from(workspace))
+                .bind(Uuid::from(id))
+                .fetch_all(pool)
+                .await
+        })?;
+        convert_all(rows)
     }
 
     async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>> {

@@ -9,17 +9,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use callbase_domain::call::{Call, CallCommand, CallEvent, CallStatus, apply};
+use callbase_domain::call::{Call, CallCommand, CallEvent, CallReport, CallStatus, apply};
 use callbase_domain::{CallId, WorkspaceId};
 use sqlx::{Acquire, AssertSqlSafe, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::call_rows::{CALL_COLUMNS, CallRow};
-use super::calls::{command_on_sqlite, create_on_sqlite};
+use super::calls::{command_on_sqlite, create_on_sqlite, report_on_sqlite};
 use super::import::{EVENTS_PER_STATEMENT, insert_events_in_bulk};
 use super::sqlite_appender::SqliteAppender;
 use super::timeline_inbox::{self, FOLD_AT, append_events_on_sqlite};
-use crate::{Commanded, StoreError, StoreResult};
+use crate::{Commanded, Reported, StoreError, StoreResult};
 
 /// Most writes per transaction; more wait for the next one.
 const MAX_BATCH: usize = 512;
@@ -40,6 +40,12 @@ enum Job {
         command: CallCommand,
         actor: Option<String>,
         reply: oneshot::Sender<StoreResult<Option<Commanded>>>,
+    },
+    Report {
+        workspace: WorkspaceId,
+        report: Box<CallReport>,
+        fresh: Box<Call>,
+        reply: oneshot::Sender<StoreResult<Reported>>,
     },
     /// A timeline entry that changes nothing on its call (`append_event`).
     Append {
@@ -62,6 +68,7 @@ type FoldReply = oneshot::Sender<StoreResult<u64>>;
 enum Done {
     Create(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
     Command(oneshot::Sender<StoreResult<Option<Commanded>>>, Box<StoreResult<Option<Commanded>>>),
+    Report(oneshot::Sender<StoreResult<Reported>>, Box<StoreResult<Reported>>),
     Append(AppendReply, StoreResult<Option<CallStatus>>),
 }
 
@@ -103,6 +110,23 @@ impl GroupCommit {
             call: Box::new(call.clone()),
             fingerprint: fingerprint.map(str::to_owned),
             events: events.to_vec(),
+            reply,
+        };
+        self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(crate) async fn report(
+        &self,
+        workspace: WorkspaceId,
+        report: &CallReport,
+        fresh: &Call,
+    ) -> StoreResult<Reported> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Report {
+            workspace,
+            report: Box::new(report.clone()),
+            fresh: Box::new(fresh.clone()),
             reply,
         };
         self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
@@ -417,6 +441,7 @@ fn unrun(job: Job) -> Done {
     match job {
         Job::Create { reply, .. } => Done::Create(reply, Err(stopped())),
         Job::Command { reply, .. } => Done::Command(reply, Box::new(Err(stopped()))),
+        Job::Report { reply, .. } => Done::Report(reply, Box::new(Err(stopped()))),
         Job::Append { reply, .. } => Done::Append(reply, Err(stopped())),
     }
 }
@@ -440,6 +465,10 @@ async fn run_in_savepoint(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: Job
                 command_on_sqlite(&mut savepoint, workspace, id, command, actor.as_deref()).await;
             Done::Command(reply, Box::new(result))
         }
+        Job::Report { workspace, report, fresh, reply } => {
+            let result = report_on_sqlite(&mut savepoint, workspace, &report, &fresh).await;
+            Done::Report(reply, Box::new(result))
+        }
         Job::Append { workspace, event, reply } => {
             let result = append_events_on_sqlite(&mut savepoint, &[(workspace, event)]).await;
             Done::Append(reply, result.map(|s| s.into_iter().next().flatten()))
@@ -448,6 +477,7 @@ async fn run_in_savepoint(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: Job
     let ok = match &done {
         Done::Create(_, result) => result.is_ok(),
         Done::Command(_, result) => result.is_ok(),
+        Done::Report(_, result) => result.is_ok(),
         Done::Append(_, result) => result.is_ok(),
     };
     let closed = if ok { savepoint.commit().await } else { savepoint.rollback().await };
@@ -461,6 +491,7 @@ fn with_error(done: Done, err: StoreError) -> Done {
     match done {
         Done::Create(reply, _) => Done::Create(reply, Err(err)),
         Done::Command(reply, _) => Done::Command(reply, Box::new(Err(err))),
+        Done::Report(reply, _) => Done::Report(reply, Box::new(Err(err))),
         Done::Append(reply, _) => Done::Append(reply, Err(err)),
     }
 }
@@ -474,6 +505,8 @@ fn answer(done: Vec<Done>, commit_error: Option<&sqlx::Error>) {
             (Done::Command(reply, result), None) => drop(reply.send(*result)),
             (Done::Create(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
             (Done::Command(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
+            (Done::Report(reply, result), None) => drop(reply.send(*result)),
+            (Done::Report(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
             (Done::Append(reply, result), None) => drop(reply.send(result)),
             (Done::Append(reply, _), Some(err)) => drop(reply.send(Err(commit_failed(err)))),
         }

@@ -26,6 +26,9 @@ const CALL_INDEXES: &[&str] = &[
     "calls_by_to_number ON calls (workspace_id, to_rev, started_at, id)",
     "calls_with_recording ON calls (workspace_id, started_at, id) WHERE has_recording",
     "calls_by_parent ON calls (parent_call_id) WHERE parent_call_id IS NOT NULL",
+    // A recorder names the call by its SIP Call-ID.
+    "calls_by_sip_call_id ON calls (workspace_id, sip_call_id, started_at) \
+     WHERE sip_call_id IS NOT NULL",
 ];
 
 /// Indexes an earlier version made, replaced by the ones above.

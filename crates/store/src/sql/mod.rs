@@ -12,6 +12,7 @@ mod calls;
 mod group_commit;
 mod import;
 mod indexes;
+mod integrations;
 mod pg_appends;
 mod recordings;
 mod rollups;

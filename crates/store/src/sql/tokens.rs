@@ -9,7 +9,7 @@ use super::audit::insert_audit;
 use super::rows::{AUTH_SQL, AuthRow, TOKEN_COLUMNS, TokenRow, convert_all};
 use super::select::{Arg, Select, bind_args};
 use super::{SqlStore, read, write};
-use crate::error::conflict_on_unique;
+use crate::error::{ConflictKind, conflict_on_unique};
 use crate::{
     AuditEntry, Authenticated, NewToken, Page, PageRequest, StoreError, StoreResult, Token,
     TokenFilter, TokenStore,
@@ -40,7 +40,7 @@ impl TokenStore for SqlStore {
             .bind(token.expires_at.map(to_micros))
             .execute(&mut *tx)
             .await
-            .map_err(conflict_on_unique("token"))?;
+            .map_err(conflict_on_unique(ConflictKind::Token))?;
             if let Some(audit) = audit {
                 insert_audit!(&mut *tx, audit)?;
             }

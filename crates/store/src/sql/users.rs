@@ -9,7 +9,7 @@ use super::audit::insert_audit;
 use super::rows::{CredentialsRow, USER_COLUMNS, UserRow, convert_all};
 use super::select::{Arg, Select, bind_args};
 use super::{SqlStore, read, write};
-use crate::error::conflict_on_unique;
+use crate::error::{ConflictKind, conflict_on_unique};
 use crate::{
     AuditEntry, NewUser, Page, PageRequest, StoreResult, User, UserFilter, UserPatch, UserStore,
 };
@@ -33,7 +33,7 @@ impl UserStore for SqlStore {
             .bind(at)
             .execute(&mut *tx)
             .await
-            .map_err(conflict_on_unique("email"))?;
+            .map_err(conflict_on_unique(ConflictKind::Email))?;
             if let Some((workspace, role)) = user.membership {
                 sqlx::query(
                     "INSERT INTO memberships (workspace_id, user_id, role, created_at) \

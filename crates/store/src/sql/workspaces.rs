@@ -15,7 +15,7 @@ use super::select::{Arg, Select, bind_args};
 use super::timeline_inbox::DROP_INBOX_OF_WORKSPACE;
 use super::{Backend, Pools, SqlStore, read, write};
 use crate::Admin;
-use crate::error::conflict_on_unique;
+use crate::error::{ConflictKind, conflict_on_unique};
 use crate::{
     AuditEntry, Member, Membership, NewWorkspace, Page, PageRequest, StoreError, StoreResult,
     Workspace, WorkspaceFilter, WorkspacePatch, WorkspaceStats, WorkspaceStore,
@@ -76,7 +76,7 @@ impl WorkspaceStore for SqlStore {
             .bind(at)
             .execute(&mut *tx)
             .await
-            .map_err(conflict_on_unique("workspace"))?;
+            .map_err(conflict_on_unique(ConflictKind::Workspace))?;
             if let Some(owner) = owner {
                 sqlx::query(
                     "INSERT INTO memberships (workspace_id, user_id, role, created_at) \
@@ -290,7 +290,7 @@ impl WorkspaceStore for SqlStore {
             .bind(at)
             .execute(&mut *tx)
             .await
-            .map_err(conflict_on_unique("member"))?;
+            .map_err(conflict_on_unique(ConflictKind::Member))?;
             insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });

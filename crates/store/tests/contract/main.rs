@@ -5,23 +5,27 @@ use callbase_domain::{
 };
 use callbase_store::testing::fresh_store;
 use callbase_store::{
-    AuditEntry, AuditFilter, Backend, NewToken, NewUser, NewWorkspace, PageRequest, SortOrder,
-    Store, StoreError, TokenFilter, TokenKind, UserFilter, UserPatch, WorkspaceFilter,
+    AuditEntry, AuditFilter, Backend, ConflictKind, NewToken, NewUser, NewWorkspace, PageRequest,
+    SortOrder, Store, StoreError, TokenFilter, TokenKind, UserFilter, UserPatch, WorkspaceFilter,
     WorkspacePatch,
 };
 
 mod access;
 mod blocklist;
 mod call_history;
+mod call_reports;
 mod call_rollups;
 mod calls;
+mod integrations;
 mod recordings;
 
 use access::*;
 use blocklist::*;
 use call_history::*;
+use call_reports::*;
 use call_rollups::*;
 use calls::*;
+use integrations::*;
 use recordings::*;
 
 /// Runs each contract case once on SQLite and once on PostgreSQL.
@@ -70,6 +74,13 @@ contract!(
     share_links_are_scoped_revocable_and_follow_their_creator,
     invitations_are_accepted_once_and_only_while_open,
     a_password_change_ends_the_other_sessions,
+    integrations_round_trip_page_and_change,
+    integrations_are_scoped_to_their_workspace,
+    integration_activity_accumulates,
+    integration_changes_are_audited,
+    integrations_go_with_their_workspace,
+    reports_make_one_call_whatever_their_order,
+    child_legs_are_listed_with_their_parent,
 );
 
 async fn store(backend: Backend) -> callbase_store::SqlStore {
@@ -151,7 +162,7 @@ async fn duplicate_email_conflicts_and_writes_nothing(store: &dyn Store) {
         at: now(),
     };
     let err = store.create_user(user, &audit(None, "user.create", "dup")).await;
-    assert!(matches!(err, Err(StoreError::Conflict("email"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(ConflictKind::Email))), "{err:?}");
     let log = store.list_audit(&AuditFilter::default(), &PageRequest::first(100)).await;
     assert_eq!(log.expect("audit").items.len(), 1, "the failed insert left no audit entry");
 }
@@ -240,7 +251,7 @@ async fn members_are_scoped_to_their_workspace(store: &dyn Store) {
     let again = store
         .add_member(a.id, agent.id, Role::Viewer, &audit(Some(a.id), "member.add", agent.id))
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict("member"))), "{again:?}");
+    assert!(matches!(again, Err(StoreError::Conflict(ConflictKind::Member))), "{again:?}");
     let a_members = store.list_members(a.id, &PageRequest::first(10)).await.expect("list");
     let mut ids: Vec<_> = a_members.items.iter().map(|m| m.user.id).collect();
     ids.sort();
@@ -347,7 +358,7 @@ async fn tokens_are_found_by_hash_touched_and_revoked(store: &dyn Store) {
         .await
         .expect("create");
     let dup = store.create_token(api_token(owner.id, ws.id, b"hash-1"), None).await;
-    assert!(matches!(dup, Err(StoreError::Conflict("token"))), "{dup:?}");
+    assert!(matches!(dup, Err(StoreError::Conflict(ConflictKind::Token))), "{dup:?}");
     assert_eq!(store.token_by_secret_hash(b"hash-1").await.expect("find"), Some(token.clone()));
     assert_eq!(store.token_by_secret_hash(b"other").await.expect("find"), None);
     let found = store.authenticate(b"hash-1").await.expect("auth").expect("found");

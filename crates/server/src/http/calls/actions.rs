@@ -2,32 +2,32 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use callbase_domain::call::{CallCommand, CallEvent, CallStatus, EventType, TransferTarget};
-use callbase_domain::{CallEventId, CallId, E164, Timestamp, UserId, now};
+use callbase_app::calls::commands;
+use callbase_domain::call::{CallCommand, CallStatus, TransferTarget};
+use callbase_domain::{CallId, E164, Timestamp, UserId, now};
 use callbase_store::{CallPatch, Commanded, RecordingFilter};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
-    AdditionalProperties, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
     SchemaType, Type,
 };
 use uuid::Uuid;
 
 use super::input::{tags, tags_patch_schema, text};
-use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut, TimelineAppendOut};
+use super::model::{CallActionOut, CallDetailOut, CallEventOut, CallOut};
 use super::visibility::{check_visible, only_calls_of};
-use super::{
-    actor, check_assignment, check_user, not_found, require_call_editor, workspace_region,
-};
+use super::{check_assignment, check_user, not_found, require_call_editor, workspace_region};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, JsonOrEmpty, Path};
 use crate::http::recordings::manage;
 use crate::state::AppState;
 
-/// A call with its timeline in time order.
+/// A call with its timeline in time order, and its legs (the calls transferred or bridged
+/// off it).
 #[utoipa::path(get, path = "/calls/{id}", tag = "calls", params(("id" = CallId, Path)),
     responses((status = 200, body = CallDetailOut), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -40,9 +40,11 @@ pub async fn get_call(
     let call = state.store.call(workspace, id).await?.ok_or_else(not_found)?;
     check_visible(&call, only_calls_of(&state, &principal).await?)?;
     let timeline = state.store.call_events(workspace, id).await?;
+    let legs = state.store.call_legs(workspace, id).await?;
     Ok(Json(CallDetailOut {
         call: call.into(),
         timeline: timeline.into_iter().map(CallEventOut::from).collect(),
+        legs: legs.into_iter().map(CallOut::from).collect(),
     }))
 }
 
@@ -132,13 +134,9 @@ async fn run(
     id: CallId,
     command: CallCommand,
 ) -> ApiResult<Json<CallActionOut>> {
-    let workspace = require_call_editor(state, principal, id).await?;
-    let actor = actor(principal);
-    let Commanded { call, events, leg } = state
-        .store
-        .command_call(workspace, id, command, Some(&actor))
-        .await?
-        .ok_or_else(not_found)?;
+    let actor = principal.writer()?;
+    let Commanded { call, events, leg } =
+        commands::run_command(state.store.as_ref(), &actor, id, command).await?;
     Ok(Json(CallActionOut {
         call: call.into(),
         events: events.into_iter().map(CallEventOut::from).collect(),
@@ -305,72 +303,4 @@ pub async fn transfer_call(
     let command =
         CallCommand::Transfer { at: input.at.unwrap_or_else(now), target, leg: CallId::new() };
     run(&state, &principal, id, command).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CallEventIn {
-    #[serde(rename = "type")]
-    #[schema(schema_with = appendable_type)]
-    pub kind: EventType,
-    pub at: Option<Timestamp>,
-    /// Free-form details (`{"digits": "1#"}` for DTMF), at most 16 KiB.
-    #[schema(value_type = Option<Object>)]
-    pub data: Option<serde_json::Value>,
-}
-
-fn appendable_type() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(EventType::APPENDABLE.iter().map(|kind| kind.as_str())))
-        .description(Some(
-            "What the entry records; status, hold and transfer entries come from their own \
-             actions.",
-        ))
-        .build()
-}
-
-/// Appends an entry to the call's timeline.
-#[utoipa::path(post, path = "/calls/{id}/events", tag = "calls", params(("id" = CallId, Path)),
-    request_body = CallEventIn,
-    responses((status = 200, body = TimelineAppendOut), (status = 404, body = ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn add_call_event(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<CallId>,
-    Json(input): Json<CallEventIn>,
-) -> ApiResult<Json<TimelineAppendOut>> {
-    let action = match input.kind {
-        EventType::StatusChanged => Some("/status or /end"),
-        EventType::Hold | EventType::Unhold => Some("/hold"),
-        EventType::Transfer => Some("/transfer"),
-        _ => None,
-    };
-    if let Some(action) = action {
-        return Err(ApiError::invalid_field(
-            "type",
-            format!("{} changes the call: use POST /calls/{{id}}{action}", input.kind),
-        ));
-    }
-    let data = input.data.unwrap_or_else(|| json!({}));
-    if !data.is_object() {
-        return Err(ApiError::invalid_field("data", "must be a JSON object"));
-    }
-    if data.to_string().len() > 16 * 1024 {
-        return Err(ApiError::invalid_field("data", "must be at most 16 KiB"));
-    }
-    let workspace = require_call_editor(&state, &principal, id).await?;
-    let event = CallEvent {
-        id: CallEventId::new(),
-        call_id: id,
-        kind: input.kind,
-        at: input.at.unwrap_or_else(now),
-        actor: Some(actor(&principal)),
-        data,
-    };
-    // Providers append entries by the thousand: the call is neither read whole nor written,
-    // and the answer is the entry, not the whole call.
-    let status = state.store.append_event(workspace, &event).await?.ok_or_else(not_found)?;
-    Ok(Json(TimelineAppendOut { call_id: id, status, events: vec![event.into()] }))
 }

@@ -6,24 +6,24 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use callbase_domain::call::{CallStatus, Direction, Source};
-use callbase_domain::{CallId, E164, RegionCode, Timestamp, UserId};
+use callbase_domain::{CallId, RegionCode, Timestamp, UserId};
 use callbase_store::{CallCursor, CallFilter, CallPageRequest, CallSort, SortOrder};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::export::{ExportFormat, export_stream};
 use super::model::CallOut;
 use super::visibility::{narrow_calls, only_calls_of};
 use super::workspace_region;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::http::pagination::{
     PageOut, decode_json_cursor, encode_json_cursor, invalid_cursor, page_limit,
 };
 use crate::state::AppState;
+use callbase_app::calls::export::{ExportFormat, export_stream};
+use callbase_app::calls::search::CallSearch;
 
 /// Every filter narrows the result.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -60,60 +60,26 @@ pub struct CallFilterParams {
     pub q: Option<String>,
 }
 
-fn invalid_parameter(parameter: &str, reason: &str) -> ApiError {
-    ApiError::new(ErrorCode::InvalidQuery, format!("query parameter {parameter}: {reason}"))
-        .with_details(json!({ "parameter": parameter, "reason": reason }))
-}
-
-/// The digits a `number=` query must end with: a whole number in E.164 when it reads as
-/// one (`+…`, `00…`, or a national `0…` of at least 7 digits, with the workspace region),
-/// otherwise the digits given, at least 4 of them.
-fn number_suffix(raw: &str, region: Option<&RegionCode>) -> ApiResult<String> {
-    let trimmed = raw.trim();
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let whole = trimmed.starts_with('+')
-        || trimmed.starts_with("00")
-        || (trimmed.starts_with('0') && digits.len() >= 7);
-    if whole && let Ok(number) = E164::parse(trimmed, region) {
-        return Ok(number.digits().to_owned());
-    }
-    let only_number_chars = trimmed.chars().all(|c| c.is_ascii_digit() || " -().+/".contains(c));
-    if digits.len() >= 4 && digits.len() <= 17 && only_number_chars {
-        Ok(digits)
-    } else {
-        Err(invalid_parameter("number", "give a phone number or at least 4 of its last digits"))
-    }
-}
-
 impl CallFilterParams {
     /// Checks the parameters and reads `number` in the workspace's region.
     pub fn into_filter(self, region: Option<&RegionCode>) -> ApiResult<CallFilter> {
-        for (name, value) in
-            [("min_duration", self.min_duration), ("max_duration", self.max_duration)]
-        {
-            if value.is_some_and(|seconds| seconds < 0) {
-                return Err(invalid_parameter(name, "must not be negative"));
-            }
-        }
-        let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-        Ok(CallFilter {
+        let search = CallSearch {
             status: self.status,
             direction: self.direction,
             source: self.source,
             user_id: self.user_id,
             agent_id: self.agent_id,
             lead_id: self.lead_id,
-            number_suffix: non_empty(self.number)
-                .map(|number| number_suffix(&number, region))
-                .transpose()?,
+            number: self.number,
             from: self.from,
             to: self.to,
             min_duration: self.min_duration,
             max_duration: self.max_duration,
             has_recording: self.has_recording,
-            tag: non_empty(self.tag),
-            q: non_empty(self.q),
-        })
+            tag: self.tag,
+            q: self.q,
+        };
+        Ok(search.into_filter(region)?)
     }
 }
 
@@ -248,27 +214,4 @@ pub async fn export_calls(
         Body::from_stream(stream),
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_in_any_format_become_digits() {
-        let de = RegionCode::parse("DE").ok();
-        for raw in ["+49 30 1234567", "030 1234567", "+49301234567", "0049 30 1234567"] {
-            assert_eq!(
-                number_suffix(raw, de.as_ref()).ok().as_deref(),
-                Some("49301234567"),
-                "{raw}"
-            );
-        }
-        assert_eq!(number_suffix("4567", None).ok().as_deref(), Some("4567"));
-        assert_eq!(number_suffix("0199", de.as_ref()).ok().as_deref(), Some("0199"));
-        assert_eq!(number_suffix("(415) 555-0123", None).ok().as_deref(), Some("4155550123"));
-        for bad in ["123", "abc1234", "12a45"] {
-            assert!(number_suffix(bad, de.as_ref()).is_err(), "{bad}");
-        }
-    }
 }

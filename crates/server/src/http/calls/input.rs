@@ -1,15 +1,11 @@
-//! What call bodies may hold, and the schemas that say so: text and tag limits counted as
-//! sent, and the rule tying a logged call's status to its timestamps.
+//! The schema of a logged call's body: the rule tying its status to its timestamps.
 
+pub(crate) use callbase_app::calls::input::{tags, tags_patch_schema, text};
+use callbase_app::calls::intake::NewCall as CallIn;
 use callbase_domain::call::CallStatus;
-use utoipa::openapi::schema::{
-    AllOfBuilder, Array, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
-};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
-
-use super::create::CallIn;
-use crate::error::{ApiError, ApiResult};
 
 /// `CallFields` with the rule tying `status` to the timestamps, one shape per kind of
 /// status. That they come in order (`started_at` ≤ `answered_at` ≤ `ended_at`) no schema
@@ -82,71 +78,5 @@ impl ToSchema for CallBody {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         schemas.push((CallIn::name().into_owned(), CallIn::schema()));
         CallIn::schemas(schemas);
-    }
-}
-
-/// Checks an optional text field's length (as sent, like a schema's `maxLength`); it is
-/// stored trimmed, and blank text counts as absent.
-pub(crate) fn text(field: &str, value: Option<String>, max: usize) -> ApiResult<Option<String>> {
-    let Some(value) = value else { return Ok(None) };
-    if value.chars().count() > max {
-        return Err(ApiError::invalid_field(field, format!("must be at most {max} characters")));
-    }
-    let trimmed = value.trim();
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
-}
-
-const MAX_TAGS: usize = 50;
-const MAX_TAG_CHARS: usize = 64;
-
-pub(crate) fn tags(values: Vec<String>) -> ApiResult<Vec<String>> {
-    if values.len() > MAX_TAGS {
-        return Err(ApiError::invalid_field("tags", "at most 50 tags"));
-    }
-    let mut tags = Vec::with_capacity(values.len());
-    for tag in values {
-        if tag.chars().count() > MAX_TAG_CHARS || tag.trim().is_empty() {
-            return Err(ApiError::invalid_field("tags", "each tag is 1 to 64 characters"));
-        }
-        let tag = tag.trim().to_owned();
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    Ok(tags)
-}
-
-/// Up to 50 tags of 1 to 64 characters, not blank; stored trimmed, repeats dropped.
-fn tag_list() -> ArrayBuilder {
-    let tag = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(MAX_TAG_CHARS))
-        .pattern(Some(callbase_domain::not_blank_pattern()));
-    ArrayBuilder::new()
-        .items(tag)
-        .max_items(Some(MAX_TAGS))
-        .description(Some("Up to 50 tags of 1 to 64 characters; stored trimmed, repeats dropped."))
-}
-
-pub(crate) fn tags_schema() -> Array {
-    tag_list().build()
-}
-
-/// `tags_schema`, or `null` to leave them as they are.
-pub(crate) fn tags_patch_schema() -> Array {
-    tag_list().schema_type(SchemaType::from_iter([Type::Array, Type::Null])).build()
-}
-
-/// `quality` and `raw` are JSON objects, as calls answer them.
-pub(crate) fn object(
-    field: &str,
-    value: Option<serde_json::Value>,
-) -> ApiResult<Option<serde_json::Value>> {
-    match value {
-        Some(value) if !value.is_object() => {
-            Err(ApiError::invalid_field(field, "must be a JSON object"))
-        }
-        value => Ok(value),
     }
 }

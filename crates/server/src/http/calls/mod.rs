@@ -1,16 +1,15 @@
 //! `/calls`: logging, the lifecycle actions and timeline, history, export and statistics.
 
 mod actions;
+mod append;
 mod create;
-pub mod export;
 pub mod history;
 mod input;
 pub mod model;
 mod stats;
 pub(crate) mod visibility;
 
-use callbase_domain::{CallId, RegionCode, Role, UserId, WorkspaceId};
-use serde_json::json;
+use callbase_domain::{CallId, RegionCode, UserId, WorkspaceId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,16 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(actions::end_call))
         .routes(routes!(actions::toggle_hold))
         .routes(routes!(actions::transfer_call))
-        .routes(routes!(actions::add_call_event))
+        .routes(routes!(append::add_call_event))
 }
 
 pub(crate) fn not_found() -> ApiError {
     ApiError::new(ErrorCode::CallNotFound, "no such call")
-}
-
-/// How the timeline names whoever made a change through the API.
-pub(crate) fn actor(principal: &Principal) -> String {
-    format!("user:{}", principal.user.id)
 }
 
 /// The workspace the caller may change call `id` in: every writer may, except that an agent
@@ -50,23 +44,14 @@ pub(crate) async fn require_call_editor(
     principal: &Principal,
     id: CallId,
 ) -> ApiResult<WorkspaceId> {
-    let workspace = principal.require_write()?;
-    if principal.role()? == Role::Agent {
-        let call = state.store.call(workspace, id).await?.ok_or_else(not_found)?;
-        if call.user_id != Some(principal.user.id) {
-            return Err(ApiError::forbidden("an agent changes only the calls assigned to them"));
-        }
-    }
-    Ok(workspace)
+    let actor = principal.writer()?;
+    callbase_app::calls::commands::check_editor(state.store.as_ref(), &actor, id).await?;
+    Ok(actor.workspace)
 }
 
 /// An agent assigns calls only to themselves, never to someone else (AUTH-2).
 pub(crate) fn check_assignment(principal: &Principal, user: Option<UserId>) -> ApiResult<()> {
-    if principal.role()? == Role::Agent && user != Some(principal.user.id) {
-        return Err(ApiError::forbidden("an agent cannot assign a call to someone else")
-            .with_details(json!({ "field": "user_id" })));
-    }
-    Ok(())
+    Ok(principal.writer()?.check_assignment(user)?)
 }
 
 /// A call's user must belong to the call's workspace: 404 `user_not_found` naming `field`
@@ -75,16 +60,9 @@ pub(crate) async fn check_user(
     state: &AppState,
     workspace: WorkspaceId,
     user: UserId,
-    field: &str,
+    field: &'static str,
 ) -> ApiResult<()> {
-    match state.store.role_in(workspace, user).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::new(
-            ErrorCode::UserNotFound,
-            format!("{field}: not a member of this workspace"),
-        )
-        .with_details(json!({ "field": field }))),
-    }
+    Ok(callbase_app::calls::check_member(state.store.as_ref(), workspace, user, field).await?)
 }
 
 /// The country national numbers are read in.
@@ -92,8 +70,5 @@ pub(crate) async fn workspace_region(
     state: &AppState,
     workspace: WorkspaceId,
 ) -> ApiResult<Option<RegionCode>> {
-    let workspace = state.store.workspace(workspace).await?.ok_or_else(|| {
-        ApiError::new(ErrorCode::WorkspaceNotFound, "the workspace no longer exists")
-    })?;
-    Ok(workspace.region)
+    Ok(callbase_app::calls::workspace_region(state.store.as_ref(), workspace).await?)
 }

@@ -71,6 +71,18 @@ async fn a_call_moves_through_its_lifecycle_with_a_timeline(app: TestApp) {
     act(&app, &token, &ws, &path("events"), json!({ "type": "hold" }))
         .await
         .expect_error(422, "validation_failed");
+    // Each entry type's data has its one shape.
+    for wrong in [
+        json!({ "type": "dtmf", "data": { "text": "1#" } }),
+        json!({ "type": "dtmf", "data": { "digits": "1x" } }),
+        json!({ "type": "dtmf" }),
+        json!({ "type": "note", "data": { "text": 5 } }),
+        json!({ "type": "recording_started", "data": { "recording_id": "nope" } }),
+    ] {
+        let refused = act(&app, &token, &ws, &path("events"), wrong.clone()).await;
+        let body = refused.expect_error(422, "validation_failed");
+        assert_eq!(body["error"]["details"]["field"], "data", "{wrong}");
+    }
     let transfer = act(
         &app,
         &token,
@@ -134,6 +146,7 @@ async fn a_call_moves_through_its_lifecycle_with_a_timeline(app: TestApp) {
         .send()
         .await;
     let detail = detail.expect(200).clone();
+    assert_eq!(detail["legs"], json!([leg]), "a call lists the legs transferred off it");
     let timeline: Vec<(String, String)> = detail["timeline"]
         .as_array()
         .expect("timeline")

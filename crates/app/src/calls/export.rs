@@ -11,7 +11,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::CallOut;
+use super::view::CallOut;
 
 /// Calls fetched per database round trip.
 const BATCH: u32 = 1000;

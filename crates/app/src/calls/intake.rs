@@ -1,0 +1,297 @@
+//! Taking a call in (INGEST): a call logged through the API, a call started, or a provider's
+//! report about a call, each becoming one idempotent write keyed by the workspace, the source
+//! and the source's id, with its implied status, consistency checks, initial timeline,
+//! do-not-call flag and raw payload.
+
+use callbase_domain::call::{
+    Call, CallReport, CallStatus, Cost, Direction, Source, check_consistency, implied_status,
+    initial_timeline, stored_number,
+};
+use callbase_domain::{E164, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
+use callbase_store::{Logged, Reported, Store};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
+use uuid::Uuid;
+
+use super::input::{object, tags, tags_schema, text};
+use super::{Actor, check_member, workspace_region};
+use crate::error::{AppError, AppResult};
+
+/// A call to log, as it happened or as it is happening.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CallFields)]
+pub struct NewCall {
+    /// Where the call comes from; `api` when omitted.
+    pub source: Option<Source>,
+    /// The provider's id: logging the same call again returns it instead of a duplicate.
+    #[schema(max_length = 200)]
+    pub external_id: Option<String>,
+    pub direction: Direction,
+    /// Derived from the timestamps when omitted.
+    pub status: Option<CallStatus>,
+    /// Any format; stored as E.164 when it parses (national formats with the workspace
+    /// region), otherwise as written.
+    #[schema(max_length = 64)]
+    pub from_number: Option<String>,
+    #[schema(max_length = 200)]
+    pub from_name: Option<String>,
+    #[schema(max_length = 64)]
+    pub to_number: Option<String>,
+    #[schema(max_length = 200)]
+    pub to_name: Option<String>,
+    /// A member of the workspace.
+    pub user_id: Option<UserId>,
+    pub agent_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub phone_number_id: Option<Uuid>,
+    /// Now when omitted, or `answered_at` or `ended_at` when that was earlier.
+    pub started_at: Option<Timestamp>,
+    pub answered_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    #[schema(max_length = 200)]
+    pub end_reason: Option<String>,
+    #[schema(max_length = 200)]
+    pub sip_call_id: Option<String>,
+    #[schema(max_length = 200)]
+    pub disposition: Option<String>,
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = tags_schema)]
+    pub tags: Vec<String>,
+    pub cost: Option<Cost>,
+    #[schema(value_type = Option<Object>)]
+    pub quality: Option<serde_json::Value>,
+    /// The provider's original payload, kept as is.
+    #[schema(value_type = Option<Object>)]
+    pub raw: Option<serde_json::Value>,
+}
+
+/// What logging a call did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intake {
+    Created(Call),
+    /// Logged before under the same source and external id, from the same input.
+    Existing(Call),
+}
+
+/// Logs a call. A retry with the same `external_id` and the same input answers the call
+/// logged the first time; a different input under that `external_id` is a `CallConflict`.
+///
+/// # Errors
+/// An invalid field, an agent assigning someone else, a user not in the workspace, or a
+/// conflict as above.
+pub async fn log_call(store: &dyn Store, actor: &Actor, mut input: NewCall) -> AppResult<Intake> {
+    // An agent logs calls as their own. The retry fingerprint covers the user, so replaying
+    // a colleague's payload is a conflict instead of handing back their call.
+    if actor.role == Role::Agent && input.user_id.is_none() {
+        input.user_id = Some(actor.user);
+    }
+    let print = fingerprint(&input);
+    let region = workspace_region(store, actor.workspace).await?;
+    let number = |raw: Option<String>, field: &str| -> AppResult<Option<String>> {
+        Ok(text(field, raw, 64)?.map(|raw| stored_number(&raw, region.as_ref())))
+    };
+    // A call cannot be answered or end before it started.
+    let started_at = input.started_at.unwrap_or_else(|| {
+        [input.answered_at, input.ended_at].into_iter().flatten().fold(now(), Timestamp::min)
+    });
+    let status = input.status.unwrap_or_else(|| {
+        implied_status(input.direction, input.answered_at.is_some(), input.ended_at.is_some())
+    });
+    check_consistency(status, started_at, input.answered_at, input.ended_at)?;
+    if let Some(user) = input.user_id {
+        actor.check_assignment(Some(user))?;
+        check_member(store, actor.workspace, user, "user_id").await?;
+    }
+    let at = now();
+    let mut call = Call {
+        external_id: text("external_id", input.external_id, 200)?,
+        status,
+        from_number: number(input.from_number, "from_number")?,
+        from_name: text("from_name", input.from_name, 200)?,
+        to_number: number(input.to_number, "to_number")?,
+        to_name: text("to_name", input.to_name, 200)?,
+        user_id: input.user_id,
+        agent_id: input.agent_id,
+        lead_id: input.lead_id,
+        phone_number_id: input.phone_number_id,
+        answered_at: input.answered_at,
+        ended_at: input.ended_at,
+        end_reason: text("end_reason", input.end_reason, 200)?,
+        sip_call_id: text("sip_call_id", input.sip_call_id, 200)?,
+        disposition: text("disposition", input.disposition, 200)?,
+        notes: text("notes", input.notes, 10_000)?,
+        tags: tags(input.tags)?,
+        quality: object("quality", input.quality)?,
+        cost: input.cost,
+        raw: object("raw", input.raw)?.into_iter().collect(),
+        created_at: at,
+        updated_at: at,
+        ..Call::started(
+            actor.workspace,
+            input.source.unwrap_or_else(Source::api),
+            input.direction,
+            status,
+            started_at,
+        )
+    };
+    call.blocked = is_blocked(store, actor.workspace, &call).await?;
+    let events = initial_timeline(&call, &actor.label());
+    log(store, call, &print, &events).await
+}
+
+/// A call to start.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OutboundCallIn)]
+pub struct NewOutboundCall {
+    #[schema(schema_with = to_number_schema)]
+    pub to_number: String,
+    /// The caller id to show.
+    pub from_number: Option<String>,
+    /// Who places it; the caller when omitted.
+    pub user_id: Option<UserId>,
+    pub agent_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub phone_number_id: Option<Uuid>,
+    pub source: Option<Source>,
+    #[schema(max_length = 200)]
+    pub external_id: Option<String>,
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
+}
+
+fn to_number_schema() -> Object {
+    E164::input_schema(
+        "The number to call; in a workspace with a region also written nationally \
+         (`030 1234567`), with spaces, or with `00`.",
+    )
+}
+
+/// Starts an outbound call: refused with `NumberBlocked` when the number is on the
+/// do-not-call list, otherwise logged as `initiated`.
+///
+/// # Errors
+/// As above, an invalid field, or an agent placing it for someone else.
+pub async fn start_outbound(
+    store: &dyn Store,
+    actor: &Actor,
+    input: NewOutboundCall,
+) -> AppResult<Intake> {
+    let print = fingerprint(&input);
+    let region = workspace_region(store, actor.workspace).await?;
+    let to_number = E164::parse(&input.to_number, region.as_ref())
+        .map_err(|e| AppError::invalid("to_number", e))?;
+    let blocking = store.blocking_entries(actor.workspace, &to_number, now()).await?;
+    if !blocking.is_empty() {
+        let entries = blocking.into_iter().map(|e| (e.id, e.reason)).collect();
+        return Err(AppError::NumberBlocked { number: to_number, entries });
+    }
+    let user = input.user_id.unwrap_or(actor.user);
+    actor.check_assignment(Some(user))?;
+    check_member(store, actor.workspace, user, "user_id").await?;
+    let from_number =
+        text("from_number", input.from_number, 64)?.map(|raw| stored_number(&raw, region.as_ref()));
+    let source = input.source.unwrap_or_else(Source::api);
+    let call = Call {
+        external_id: text("external_id", input.external_id, 200)?,
+        from_number,
+        to_number: Some(to_number.as_str().to_owned()),
+        user_id: Some(user),
+        agent_id: input.agent_id,
+        lead_id: input.lead_id,
+        phone_number_id: input.phone_number_id,
+        notes: text("notes", input.notes, 10_000)?,
+        ..Call::started(actor.workspace, source, Direction::Outbound, CallStatus::Initiated, now())
+    };
+    let events = initial_timeline(&call, &actor.label());
+    log(store, call, &print, &events).await
+}
+
+/// Takes a provider's report about a call: creates the call on the first report, moves it
+/// on later ones, and changes nothing for a report delivered before. Durably committed when
+/// this returns.
+///
+/// # Errors
+/// The store's.
+pub async fn take_report(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    report: &CallReport,
+) -> AppResult<Reported> {
+    let region = workspace_region(store, workspace).await?;
+    let fresh = fresh_call(store, workspace, report, region.as_ref()).await?;
+    Ok(store.report_call(workspace, report, &fresh).await?)
+}
+
+/// The call a report would start: its numbers read in the workspace region, its parent
+/// found, its remote number checked against the do-not-call list.
+async fn fresh_call(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    report: &CallReport,
+    region: Option<&RegionCode>,
+) -> AppResult<Call> {
+    let number = |raw: &Option<String>| raw.as_deref().map(|raw| stored_number(raw, region));
+    let parent_call_id = match &report.parent_external_id {
+        Some(parent) => {
+            store.call_by_external_id(workspace, &report.source, parent).await?.map(|c| c.id)
+        }
+        None => None,
+    };
+    let status = match report.direction {
+        Some(Direction::Inbound) | None => CallStatus::Ringing,
+        Some(_) => CallStatus::Initiated,
+    };
+    let mut call = Call {
+        external_id: Some(report.external_id.clone()),
+        from_number: number(&report.from_number),
+        from_name: report.from_name.clone(),
+        to_number: number(&report.to_number),
+        to_name: report.to_name.clone(),
+        sip_call_id: report.sip_call_id.clone(),
+        parent_call_id,
+        ..Call::started(
+            workspace,
+            report.source.clone(),
+            report.direction.unwrap_or(Direction::Inbound),
+            status,
+            report.at,
+        )
+    };
+    call.blocked = is_blocked(store, workspace, &call).await?;
+    Ok(call)
+}
+
+fn fingerprint(input: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(input).unwrap_or_default();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// True when the remote number is on the workspace's do-not-call list now.
+async fn is_blocked(store: &dyn Store, workspace: WorkspaceId, call: &Call) -> AppResult<bool> {
+    let Some(number) = call.remote_number().and_then(|n| E164::parse(n, None).ok()) else {
+        return Ok(false);
+    };
+    Ok(!store.blocking_entries(workspace, &number, now()).await?.is_empty())
+}
+
+/// Stores a new call, or answers the one already logged under its external id.
+async fn log(
+    store: &dyn Store,
+    call: Call,
+    print: &str,
+    events: &[callbase_domain::call::CallEvent],
+) -> AppResult<Intake> {
+    match store.create_call(&call, Some(print), events).await? {
+        Logged::Created(call) => Ok(Intake::Created(call)),
+        Logged::Existing { call, fingerprint } if fingerprint.as_deref() == Some(print) => {
+            Ok(Intake::Existing(call))
+        }
+        Logged::Existing { call, .. } => Err(AppError::CallConflict { call_id: call.id }),
+    }
+}

@@ -1,0 +1,50 @@
+//! What a use case can refuse, in terms the edges (HTTP, CLI) map once to their own answers.
+
+use callbase_domain::call::FieldError;
+use callbase_domain::{BlockId, CallId, E164};
+use callbase_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A field of the input cannot be taken as given.
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    /// A search parameter cannot be read.
+    #[error("query parameter {parameter}: {reason}")]
+    InvalidQuery { parameter: String, reason: String },
+    /// The caller's role does not allow this; `field` names the input that asked for it.
+    #[error("{message}")]
+    Forbidden { message: String, field: Option<&'static str> },
+    #[error("no such call")]
+    CallNotFound,
+    /// `field` names a user who is not a member of the workspace.
+    #[error("{field}: not a member of this workspace")]
+    UserNotFound { field: &'static str },
+    #[error("the workspace no longer exists")]
+    WorkspaceNotFound,
+    #[error("{number} is on the do-not-call list")]
+    NumberBlocked { number: E164, entries: Vec<(BlockId, Option<String>)> },
+    /// A different call was logged under the same source and external id.
+    #[error("a different call was already logged with this source and external_id")]
+    CallConflict { call_id: CallId },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Invalid { field: field.to_owned(), reason: reason.to_string() }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden { message: message.into(), field: None }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(err: FieldError) -> Self {
+        Self::Invalid { field: err.field.to_owned(), reason: err.reason }
+    }
+}

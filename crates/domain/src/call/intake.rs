@@ -1,0 +1,330 @@
+//! The rules for taking a call in, whatever its source (INGEST): the status a logged call's
+//! timestamps imply, the checks that they agree, the timeline a logged call starts with, and
+//! how a provider's report about a call moves it. Pure; the store runs [`apply_report`] in
+//! the transaction that finds or creates the call.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{
+    Call, CallEvent, CallReport, CallStatus, Direction, StatusChange, TimelineEntry, Transition,
+};
+
+/// A call's payloads kept at most: a call hears from its provider a handful of times, so this
+/// bounds what a misbehaving one can pile onto one row.
+pub const MAX_RAW_PAYLOADS: usize = 32;
+
+/// A field a call cannot have as given, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self { field, reason: reason.into() }
+    }
+}
+
+/// The status the timestamps imply when the client gives none.
+#[must_use]
+pub fn implied_status(direction: Direction, answered: bool, ended: bool) -> CallStatus {
+    match (answered, ended, direction) {
+        (true, true, _) => CallStatus::Completed,
+        (true, false, _) => CallStatus::InProgress,
+        (false, true, Direction::Inbound) => CallStatus::Missed,
+        (false, true, _) => CallStatus::NoAnswer,
+        (false, false, _) => CallStatus::Ringing,
+    }
+}
+
+/// Refuses timestamps and a status that contradict each other.
+///
+/// # Errors
+/// Naming the first field that disagrees.
+pub fn check_consistency(
+    status: CallStatus,
+    started_at: Timestamp,
+    answered_at: Option<Timestamp>,
+    ended_at: Option<Timestamp>,
+) -> Result<(), FieldError> {
+    if answered_at.is_some_and(|answered| answered < started_at) {
+        return Err(FieldError::new("answered_at", "must not be before started_at"));
+    }
+    if ended_at.is_some_and(|ended| ended < answered_at.unwrap_or(started_at)) {
+        return Err(FieldError::new("ended_at", "must not be before started_at or answered_at"));
+    }
+    let answered =
+        matches!(status, CallStatus::InProgress | CallStatus::OnHold | CallStatus::Completed);
+    if answered && answered_at.is_none() {
+        return Err(FieldError::new("answered_at", format!("required for a {status} call")));
+    }
+    let unanswered = !answered && status != CallStatus::Failed;
+    if unanswered && answered_at.is_some() {
+        return Err(FieldError::new("answered_at", format!("a {status} call was never answered")));
+    }
+    if status.is_final() && ended_at.is_none() {
+        return Err(FieldError::new("ended_at", format!("required for a {status} call")));
+    }
+    if !status.is_final() && ended_at.is_some() {
+        return Err(FieldError::new("status", format!("a call that ended cannot be {status}")));
+    }
+    Ok(())
+}
+
+/// The timeline a logged call starts with: one entry per moment its timestamps record.
+#[must_use]
+pub fn initial_timeline(call: &Call, actor: &str) -> Vec<CallEvent> {
+    let entry = |status: CallStatus, at: Timestamp| {
+        let change = StatusChange {
+            status,
+            applied: true,
+            current: status,
+            end_reason: None,
+            sip_code: None,
+        };
+        CallEvent::new(call.id, at, Some(actor.to_owned()), &TimelineEntry::StatusChanged(change))
+    };
+    let first = match call.status {
+        CallStatus::Initiated => CallStatus::Initiated,
+        _ => CallStatus::Ringing,
+    };
+    let mut events = vec![entry(first, call.started_at)];
+    if let Some(answered) = call.answered_at {
+        events.push(entry(CallStatus::InProgress, answered));
+    }
+    if let Some(ended) = call.ended_at {
+        events.push(entry(call.status, ended));
+    }
+    if call.status == CallStatus::OnHold {
+        events.push(entry(CallStatus::OnHold, call.answered_at.unwrap_or(call.started_at)));
+    }
+    events
+}
+
+/// Applies a provider's report to the call it is about (`stored`, or none when the report is
+/// the first about it) and answers the call and its new timeline entries. `fresh` is the
+/// call the report
+/// would start, with its numbers read in the workspace region and its links resolved; what
+/// `call` does not know yet is taken from it. Reports may come late and out of order: a
+/// status the call is already past is kept in the timeline (`applied: false`) without
+/// moving it, an earlier start moves the start back, and the provider's talk time dates
+/// the answer of a call first heard of when it ended.
+#[must_use]
+pub fn apply_report(
+    stored: Option<Call>,
+    fresh: &Call,
+    report: &CallReport,
+) -> (Call, Vec<CallEvent>) {
+    let is_new = stored.is_none();
+    let mut call = stored.unwrap_or_else(|| fresh.clone());
+    fill_missing(&mut call, fresh);
+    let at = report.at;
+    let actor = Some(format!("provider:{}", report.source));
+    let mut events = Vec::new();
+    if at < call.started_at && call.answered_at.is_none_or(|answered| at <= answered) {
+        call.started_at = at;
+    }
+    if let Some(status) = report.status {
+        // The first report sets the status it brings, which may be the one the call began in.
+        let applied = (is_new && call.status == status)
+            || move_to(&mut call, status, at, report.talk_seconds);
+        if applied && status.is_final() {
+            call.end_reason = report.end_reason.clone().or_else(|| call.end_reason.take());
+        }
+        let change = StatusChange {
+            status,
+            applied,
+            current: call.status,
+            end_reason: report.end_reason.clone(),
+            sip_code: sip_code(report.end_reason.as_deref()),
+        };
+        events.push(CallEvent::new(call.id, at, actor, &TimelineEntry::StatusChanged(change)));
+    }
+    if report.raw.as_object().is_some_and(|raw| !raw.is_empty())
+        && call.raw.len() < MAX_RAW_PAYLOADS
+    {
+        call.raw.push(report.raw.clone());
+    }
+    (call, events)
+}
+
+/// Takes what the stored call lacks from the report's view of it.
+fn fill_missing(call: &mut Call, fresh: &Call) {
+    fn take<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
+        if slot.is_none() {
+            slot.clone_from(from);
+        }
+    }
+    take(&mut call.from_number, &fresh.from_number);
+    take(&mut call.from_name, &fresh.from_name);
+    take(&mut call.to_number, &fresh.to_number);
+    take(&mut call.to_name, &fresh.to_name);
+    take(&mut call.sip_call_id, &fresh.sip_call_id);
+    take(&mut call.parent_call_id, &fresh.parent_call_id);
+    take(&mut call.user_id, &fresh.user_id);
+    take(&mut call.agent_id, &fresh.agent_id);
+    take(&mut call.lead_id, &fresh.lead_id);
+    take(&mut call.phone_number_id, &fresh.phone_number_id);
+    call.blocked |= fresh.blocked;
+}
+
+/// Moves the call to a reported status when its lifecycle allows; false when the report is
+/// late, repeated or impossible (a provider's word is kept, never refused).
+fn move_to(call: &mut Call, to: CallStatus, at: Timestamp, talk: Option<i64>) -> bool {
+    if call.status.transition(to) != Transition::Apply {
+        // A late answer still dates the answer better than a talk time did.
+        if to.is_connected()
+            && call.status.is_final()
+            && call.answered_at.is_some()
+            && call.ended_at.is_none_or(|ended| at <= ended)
+            && at >= call.started_at
+        {
+            call.answered_at = Some(at);
+        }
+        return false;
+    }
+    let answered = to.is_connected() || to == CallStatus::Completed;
+    if answered && call.answered_at.is_none() {
+        let talk = if to == CallStatus::Completed { talk.unwrap_or(0).max(0) } else { 0 };
+        let dated = at.checked_sub(SignedDuration::from_secs(talk)).unwrap_or(at);
+        // Without an earlier report, the call is known to have begun no later than it was
+        // answered.
+        call.started_at = call.started_at.min(dated);
+        call.answered_at = Some(dated);
+    }
+    if to.is_final() && call.ended_at.is_none() {
+        call.ended_at = Some(at.max(call.answered_at.unwrap_or(call.started_at)));
+    }
+    call.status = to;
+    true
+}
+
+/// A SIP response code, when the hang-up cause is one.
+fn sip_code(reason: Option<&str>) -> Option<u16> {
+    reason.and_then(|reason| reason.parse::<u16>().ok()).filter(|code| (100..700).contains(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::WorkspaceId;
+    use crate::call::{EventType, Source};
+    use serde_json::json;
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(second).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    fn report(status: CallStatus, second: i64) -> CallReport {
+        CallReport {
+            source: Source::parse("twilio").unwrap_or_else(|_| Source::api()),
+            external_id: "CA1".into(),
+            receipt: format!("CA1:{status}"),
+            direction: Some(Direction::Outbound),
+            status: Some(status),
+            at: at(second),
+            from_number: Some("+4930111".into()),
+            from_name: None,
+            to_number: Some("+4930222".into()),
+            to_name: None,
+            talk_seconds: None,
+            end_reason: None,
+            sip_call_id: None,
+            parent_external_id: None,
+            raw: json!({ "CallStatus": status.as_str() }),
+        }
+    }
+
+    fn fresh(report: &CallReport) -> Call {
+        Call {
+            external_id: Some(report.external_id.clone()),
+            from_number: report.from_number.clone(),
+            to_number: report.to_number.clone(),
+            ..Call::started(
+                WorkspaceId::new(),
+                report.source.clone(),
+                Direction::Outbound,
+                CallStatus::Initiated,
+                report.at,
+            )
+        }
+    }
+
+    /// Feeds the reports in the order given, as the intake does.
+    fn feed(reports: &[CallReport]) -> (Call, Vec<CallEvent>) {
+        let mut stored = None;
+        let mut events = Vec::new();
+        for report in reports {
+            let (call, new) = apply_report(stored.take(), &fresh(report), report);
+            events.extend(new);
+            stored = Some(call);
+        }
+        (stored.unwrap_or_else(|| fresh(&reports[0])), events)
+    }
+
+    #[test]
+    fn in_order_and_shuffled_reports_end_in_the_same_call() {
+        let mut completed = report(CallStatus::Completed, 40);
+        completed.talk_seconds = Some(30);
+        let ordered = [
+            report(CallStatus::Initiated, 0),
+            report(CallStatus::Ringing, 2),
+            report(CallStatus::InProgress, 10),
+            completed,
+        ];
+        let (expected, _) = feed(&ordered);
+        assert_eq!(expected.status, CallStatus::Completed);
+        assert_eq!((expected.started_at, expected.answered_at), (at(0), Some(at(10))));
+        assert_eq!(expected.ended_at, Some(at(40)));
+        for order in [[3, 2, 1, 0], [3, 0, 1, 2], [1, 3, 0, 2], [2, 1, 3, 0]] {
+            let shuffled: Vec<_> = order.iter().map(|i| ordered[*i].clone()).collect();
+            let (call, events) = feed(&shuffled);
+            assert_eq!(call.status, expected.status, "{order:?}");
+            assert_eq!(call.started_at, expected.started_at, "{order:?}");
+            assert_eq!(call.answered_at, expected.answered_at, "{order:?}");
+            assert_eq!(call.ended_at, expected.ended_at, "{order:?}");
+            assert_eq!(events.len(), 4, "one entry per report");
+        }
+    }
+
+    #[test]
+    fn a_call_first_heard_of_when_it_ended_dates_its_answer_from_the_talk_time() {
+        let mut completed = report(CallStatus::Completed, 100);
+        completed.talk_seconds = Some(60);
+        let (call, events) = feed(&[completed]);
+        assert_eq!(call.answered_at, Some(at(40)));
+        assert!(
+            check_consistency(call.status, call.started_at, call.answered_at, call.ended_at)
+                .is_ok()
+        );
+        assert_eq!(events[0].kind, EventType::StatusChanged);
+    }
+
+    #[test]
+    fn a_busy_report_keeps_its_sip_code_and_the_payloads_are_bounded() {
+        let mut busy = report(CallStatus::Busy, 5);
+        busy.end_reason = Some("486".into());
+        let (call, events) = feed(&[report(CallStatus::Ringing, 1), busy]);
+        assert_eq!(call.status, CallStatus::Busy);
+        assert_eq!(call.end_reason.as_deref(), Some("486"));
+        assert_eq!(events[1].data["sip_code"], json!(486));
+        let many: Vec<_> = (0..100).map(|i| report(CallStatus::Ringing, i)).collect();
+        assert_eq!(feed(&many).0.raw.len(), MAX_RAW_PAYLOADS);
+    }
+
+    #[test]
+    fn statuses_follow_the_timestamps() {
+        assert_eq!(implied_status(Direction::Inbound, false, true), CallStatus::Missed);
+        assert_eq!(implied_status(Direction::Outbound, false, true), CallStatus::NoAnswer);
+        assert_eq!(implied_status(Direction::Outbound, true, true), CallStatus::Completed);
+        assert!(check_consistency(CallStatus::Completed, at(0), Some(at(5)), Some(at(9))).is_ok());
+        assert!(check_consistency(CallStatus::Completed, at(0), None, Some(at(9))).is_err());
+        assert!(check_consistency(CallStatus::Busy, at(0), Some(at(1)), Some(at(9))).is_err());
+        assert!(check_consistency(CallStatus::Ringing, at(0), None, Some(at(9))).is_err());
+        assert!(
+            check_consistency(CallStatus::Completed, at(10), Some(at(5)), Some(at(20))).is_err()
+        );
+    }
+}
