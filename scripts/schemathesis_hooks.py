@@ -24,6 +24,22 @@ ACCEPTED = [
     # The body may be any bytes; only audio in a supported format is stored.
     ("POST /api/v1/calls/{id}/recordings", 415, "unsupported_media_type", None, None),
     ("POST /api/v1/calls/{id}/recordings", 422, "invalid_media", None, None),
+    # An integration's config and secrets are those of its type, which the stored integration
+    # decides (its type is not in the request).
+    (
+        "PATCH /api/v1/integrations/{id}",
+        422,
+        "validation_failed",
+        None,
+        r"^(a \w+ integration takes .*|required, as text|expected .*)$",
+    ),
+    (
+        "PUT /api/v1/integrations/{id}/secrets",
+        422,
+        "validation_failed",
+        None,
+        r"^(a \w+ integration holds .*|required)$",
+    ),
 ]
 
 # A custom statistics period needs `from` before `to`, at most three years apart.

@@ -27,6 +27,17 @@ pub enum AppError {
     /// A different call was logged under the same source and external id.
     #[error("a different call was already logged with this source and external_id")]
     CallConflict { call_id: CallId },
+    #[error("no such integration")]
+    IntegrationNotFound,
+    /// No key to seal or open integration secrets with.
+    #[error("integration secrets need CALLBASE_SECRET_KEY on this server")]
+    SecretKeyMissing,
+    /// Sealed secrets the key cannot open (it changed), or no randomness to seal with.
+    #[error("integration secrets cannot be read: {0}")]
+    SecretsUnreadable(String),
+    /// A provider's request whose signature does not verify.
+    #[error("signature: {0}")]
+    BadSignature(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -40,6 +51,13 @@ impl AppError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden { message: message.into(), field: None }
+    }
+}
+
+impl From<callbase_domain::ingest::IngestError> for AppError {
+    fn from(err: callbase_domain::ingest::IngestError) -> Self {
+        let field = err.field().unwrap_or("body").to_owned();
+        Self::Invalid { field, reason: err.to_string() }
     }
 }
 

@@ -5,4 +5,6 @@
 pub mod calls;
 pub mod egress;
 pub mod error;
+pub mod integrations;
+pub mod providers;
 pub mod secrets;

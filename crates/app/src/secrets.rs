@@ -185,6 +185,9 @@ fn check_private(_path: &Path, _file: &std::fs::File) -> Result<(), SecretKeyErr
 /// temporary file and linked into place, which fails when another process got there first;
 /// then that process's key is the one.
 fn create_key_file(path: &Path) -> Result<SecretKey, SecretKeyError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_error(path))?;
+    }
     let key = SecretKey::generate()?;
     let temporary = path.with_extension(format!("key.{}.tmp", std::process::id()));
     let written = write_private(&temporary, &key);

@@ -96,6 +96,14 @@ pub struct ServeArgs {
     /// Bearer token /metrics requires; unset, /metrics is open [default: none].
     #[arg(long, env = "CALLBASE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Seals integration secrets: base64 of 32 random bytes (`openssl rand -base64 32`);
+    /// required on PostgreSQL, where every instance must share it [default: SQLite: a key
+    /// file made once in the data directory].
+    #[arg(long, env = "CALLBASE_SECRET_KEY", value_name = "KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Twilio's REST API base URL [default: https://api.twilio.com].
+    #[arg(long, env = "CALLBASE_TWILIO_API_URL", value_name = "URL", value_parser = parse::public_url)]
+    pub twilio_api_url: Option<String>,
     /// Destinations fetches may reach besides public addresses on ports 80/443: CIDRs, addresses
     /// or host names, comma-separated, any port (a PBX on the LAN) [default: none].
     #[arg(long, env = "CALLBASE_EGRESS_ALLOW", value_name = "LIST", value_delimiter = ',',
@@ -177,6 +185,8 @@ const KNOWN_KEYS: &[&str] = &[
     "trusted_proxies",
     "workspace_creation",
     "metrics_token",
+    "secret_key",
+    "twilio_api_url",
     "egress_allow",
     "upload_deadline",
     "uploads_per_token",
@@ -325,6 +335,16 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileValues) -> Result<(Settings, L
             );
         }
         s.metrics_token = Some(Secret::new(token));
+    }
+    if let Some(key) = file.pick("secret_key", args.secret_key.clone(), text)? {
+        callbase_app::secrets::SecretKey::parse(&key)
+            .map_err(|e| format!("invalid setting `secret_key`: {e}"))?;
+        s.secret_key = Some(Secret::new(key));
+    }
+    if let Some(url) =
+        file.pick("twilio_api_url", args.twilio_api_url.clone(), parse::public_url)?
+    {
+        s.twilio_api_url = url;
     }
     set!(egress_allow, |raw: &str| list(raw, parse::egress_allow));
     set!(upload_deadline, parse::duration);

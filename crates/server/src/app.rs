@@ -115,6 +115,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let grace = state.settings.shutdown_grace;
     let housekeeping = tokio::spawn(housekeeping(state.clone(), shutdown.clone()));
+    let state_for_flush = state.clone();
     let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
     let stopping = shutdown.clone();
     let server = axum::serve(listener, app)
@@ -130,13 +131,17 @@ pub async fn serve(
         }
     };
     housekeeping.abort();
+    // What integrations received since the last flush is written before the process ends.
+    state_for_flush.activity.flush(state_for_flush.store.as_ref()).await;
     result
 }
 
-/// Periodic upkeep: metrics buffers and idle rate-limit keys every ten seconds, recording
+/// Periodic upkeep: integration counts every two seconds, metrics buffers and idle
+/// rate-limit keys every ten seconds, recording
 /// retention every hour (the first pass a minute after start).
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut activity = tokio::time::interval(callbase_app::integrations::FLUSH_EVERY);
     let mut retention = tokio::time::interval_at(
         tokio::time::Instant::now() + Duration::from_secs(60),
         Duration::from_secs(3600),
@@ -149,6 +154,7 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
                 state.limiters.forget_idle();
                 state.failed_logins.forget_idle();
             }
+            _ = activity.tick() => state.activity.flush(state.store.as_ref()).await,
             _ = retention.tick() => {
                 if let Err(err) = crate::http::recordings::retention::run_once(&state).await {
                     tracing::warn!(error = %err, "recording retention pass failed");

@@ -62,6 +62,9 @@ error_codes! {
     TranscriptNotFound => (NOT_FOUND, "transcript_not_found"),
     ShareLinkNotFound => (NOT_FOUND, "share_link_not_found"),
     InvitationNotFound => (NOT_FOUND, "invitation_not_found"),
+    IntegrationNotFound => (NOT_FOUND, "integration_not_found"),
+    InvalidSignature => (FORBIDDEN, "invalid_signature"),
+    SecretKeyRequired => (CONFLICT, "secret_key_required"),
     RecordingNotStored => (CONFLICT, "recording_not_stored"),
     RecordingNotActive => (CONFLICT, "recording_not_active"),
     InvalidMedia => (UNPROCESSABLE_ENTITY, "invalid_media"),
@@ -260,8 +263,27 @@ impl From<AppError> for ApiError {
                 "a different call was already logged with this source and external_id",
             )
             .with_details(json!({ "call_id": call_id, "field": "external_id" })),
+            AppError::IntegrationNotFound => {
+                Self::new(ErrorCode::IntegrationNotFound, "no such integration")
+            }
+            AppError::SecretKeyMissing => Self::new(
+                ErrorCode::SecretKeyRequired,
+                "integration secrets are sealed with CALLBASE_SECRET_KEY, which this server \
+                 lacks: set it (the same on every instance) and restart",
+            ),
+            AppError::BadSignature(reason) => {
+                Self::new(ErrorCode::InvalidSignature, format!("signature: {reason}"))
+                    .with_details(json!({ "reason": reason }))
+            }
+            err @ AppError::SecretsUnreadable(_) => Self::internal(err),
             AppError::Store(err) => err.into(),
         }
+    }
+}
+
+impl From<callbase_domain::ingest::IngestError> for ApiError {
+    fn from(err: callbase_domain::ingest::IngestError) -> Self {
+        AppError::from(err).into()
     }
 }
 

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod error;
 pub mod extract;
 pub mod http;
+mod ingest;
 pub mod openapi;
 pub mod ops;
 pub mod settings;

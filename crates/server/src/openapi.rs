@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         (name = "calls", description = "Calls: logging, lifecycle, timeline, history, export, statistics"),
         (name = "blocklist", description = "The do-not-call list"),
         (name = "recordings", description = "Recordings: upload, media facts, streaming, share links, transcripts and search"),
+        (name = "integrations", description = "Connections to telephony providers: their secrets (sealed, never answered), webhook URLs and health"),
+        (name = "webhooks", description = "Where providers deliver events: signed by each provider's own scheme, no bearer token"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

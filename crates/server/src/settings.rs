@@ -91,6 +91,11 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Destinations the egress client may reach beyond public addresses on ports 80 and 443.
     pub egress_allow: Vec<AllowEntry>,
+    /// Seals integration secrets (base64 of 32 bytes). Unset on SQLite, a key file in the
+    /// data directory is made once; unset on PostgreSQL, integrations cannot be created.
+    pub secret_key: Option<Secret>,
+    /// Twilio's REST API, where outbound calls are placed.
+    pub twilio_api_url: String,
     /// Longest an upload or a fetch of a recording may take, from first byte to last.
     pub upload_deadline: Duration,
     /// Uploads one token may have in flight at once.
@@ -129,6 +134,8 @@ impl Settings {
             workspace_creation: WorkspaceCreation::Anyone,
             metrics_token: None,
             egress_allow: Vec::new(),
+            secret_key: None,
+            twilio_api_url: "https://api.twilio.com".to_owned(),
             upload_deadline: Duration::from_secs(15 * 60),
             uploads_per_token: 4,
             recording_max_bytes: 100 * 1024 * 1024,

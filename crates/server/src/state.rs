@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use callbase_app::egress::{AllowEntry, Egress, EgressPolicy};
+use callbase_app::integrations::{ActivityLog, Integrations};
+use callbase_app::secrets::{SecretBox, SecretKey, SecretKeyError, key_must_be_explicit};
 use callbase_media::storage::{BlobStorage, FilesystemStorage, S3Storage, StorageError};
+use callbase_store::Backend;
 use callbase_store::Store;
 use tokio::sync::OnceCell;
 
@@ -43,6 +46,10 @@ pub struct Shared {
     pub uploads: crate::http::recordings::UploadSlots,
     /// Failed logins per account, limited like attempts per address.
     pub failed_logins: crate::auth::FailedLogins,
+    /// Seals integration secrets; `None` on PostgreSQL without `CALLBASE_SECRET_KEY`.
+    pub secrets: Option<SecretBox>,
+    /// What integrations received, until it is written.
+    pub activity: Arc<ActivityLog>,
 }
 
 /// Why the state could not be assembled.
@@ -52,6 +59,8 @@ pub enum StateError {
     Storage(#[from] StorageError),
     #[error("egress client: {0}")]
     Egress(#[from] reqwest::Error),
+    #[error("the key for integration secrets: {0}")]
+    SecretKey(#[from] SecretKeyError),
 }
 
 impl AppState {
@@ -66,6 +75,7 @@ impl AppState {
         crate::install_tls_provider();
         let egress = Egress::new(EgressPolicy::new(&egress_entries(&settings)))?;
         let failed_logins = crate::auth::FailedLogins::new(settings.login_attempts_per_minute);
+        let secrets = secret_box(&settings, store.backend())?;
         Ok(Self(Arc::new(Shared {
             store,
             blobs,
@@ -77,7 +87,38 @@ impl AppState {
             egress,
             uploads: crate::http::recordings::UploadSlots::default(),
             failed_logins,
+            secrets,
+            activity: Arc::default(),
         })))
+    }
+
+    /// The integration use cases, as this server runs them.
+    #[must_use]
+    pub fn integrations(&self) -> Integrations<'_> {
+        Integrations {
+            store: self.store.as_ref(),
+            secrets: self.secrets.as_ref(),
+            base_url: self.settings.public_url.as_deref().unwrap_or(""),
+            activity: &self.activity,
+        }
+    }
+}
+
+/// The box integration secrets are sealed with: the configured key, or on SQLite the key
+/// file in the data directory (made once). On PostgreSQL without a key the server runs, and
+/// creating an integration answers 409 `secret_key_required`.
+fn secret_box(settings: &Settings, backend: Backend) -> Result<Option<SecretBox>, SecretKeyError> {
+    let explicit = settings.secret_key.as_ref().map(|key| key.expose());
+    match SecretKey::load(explicit, &settings.data_dir, key_must_be_explicit(backend)) {
+        Ok(key) => Ok(Some(SecretBox::new(&key))),
+        Err(SecretKeyError::Required) => {
+            tracing::warn!(
+                "CALLBASE_SECRET_KEY is not set: integrations cannot be created or used until \
+                 it is (the same on every instance)"
+            );
+            Ok(None)
+        }
+        Err(err) => Err(err),
     }
 }
 

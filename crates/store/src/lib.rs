@@ -255,6 +255,15 @@ pub trait CallStore {
         report: &CallReport,
         fresh: &Call,
     ) -> StoreResult<Reported>;
+    /// Records that `source` delivered the event named `receipt` about `call`; false when it
+    /// had been delivered before (for events that change no call, such as a recording's).
+    async fn claim_receipt(
+        &self,
+        workspace: WorkspaceId,
+        source: &Source,
+        receipt: &str,
+        call: CallId,
+    ) -> StoreResult<bool>;
     async fn call(&self, workspace: WorkspaceId, id: CallId) -> StoreResult<Option<Call>>;
     /// The workspace's call with this source and external id.
     async fn call_by_external_id(

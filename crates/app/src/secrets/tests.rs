@@ -162,10 +162,15 @@ fn the_key_file_is_made_private_once_and_reused() {
 }
 
 #[test]
-fn a_missing_data_directory_is_named() {
+fn a_missing_data_directory_is_made_and_one_that_cannot_be_is_named() {
     let dir = TempDir::new();
-    let missing = dir.0.join("nowhere");
-    let err = SecretKey::load(None, &missing, false).expect_err("no directory");
+    let missing = dir.0.join("new").join("data");
+    SecretKey::load(None, &missing, false).expect("the directory is made");
+    assert!(missing.join(KEY_FILE).is_file());
+    let file = dir.0.join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let impossible = file.join("nowhere");
+    let err = SecretKey::load(None, &impossible, false).expect_err("under a file");
     assert!(matches!(err, SecretKeyError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("nowhere"), "{err}");
 }

@@ -174,11 +174,10 @@ fn fill_missing(call: &mut Call, fresh: &Call) {
 /// late, repeated or impossible (a provider's word is kept, never refused).
 fn move_to(call: &mut Call, to: CallStatus, at: Timestamp, talk: Option<i64>) -> bool {
     if call.status.transition(to) != Transition::Apply {
-        // A late answer still dates the answer better than a talk time did.
+        // A late answer dates the answer better than an end without a talk time did.
         if to.is_connected()
             && call.status.is_final()
-            && call.answered_at.is_some()
-            && call.ended_at.is_none_or(|ended| at <= ended)
+            && call.answered_at.is_some_and(|answered| at < answered)
             && at >= call.started_at
         {
             call.answered_at = Some(at);
@@ -186,13 +185,16 @@ fn move_to(call: &mut Call, to: CallStatus, at: Timestamp, talk: Option<i64>) ->
         return false;
     }
     let answered = to.is_connected() || to == CallStatus::Completed;
-    if answered && call.answered_at.is_none() {
-        let talk = if to == CallStatus::Completed { talk.unwrap_or(0).max(0) } else { 0 };
-        let dated = at.checked_sub(SignedDuration::from_secs(talk)).unwrap_or(at);
-        // Without an earlier report, the call is known to have begun no later than it was
-        // answered.
+    // The provider's count of talk time is the authority on it: the answer is dated back
+    // from the end by it (which also covers events timed by their arrival, as Placetel's).
+    let counted = (to == CallStatus::Completed).then_some(talk).flatten();
+    if let Some(talk) = counted {
+        let dated = at.checked_sub(SignedDuration::from_secs(talk.max(0))).unwrap_or(at);
+        // Without an earlier report, the call began no later than it was answered.
         call.started_at = call.started_at.min(dated);
         call.answered_at = Some(dated);
+    } else if answered && call.answered_at.is_none() {
+        call.answered_at = Some(at.max(call.started_at));
     }
     if to.is_final() && call.ended_at.is_none() {
         call.ended_at = Some(at.max(call.answered_at.unwrap_or(call.started_at)));

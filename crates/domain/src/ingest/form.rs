@@ -27,6 +27,34 @@ impl Form {
         Ok(Self { pairs })
     }
 
+    /// A JSON object body read as fields (Twilio's JSON webhooks): strings as they are,
+    /// numbers and booleans as written; nested values and `null` are refused.
+    pub fn from_json(body: &[u8]) -> Result<Self, IngestError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(IngestError::BodyTooLarge { limit: MAX_BODY_BYTES });
+        }
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|error| IngestError::NotJsonObject { reason: error.to_string() })?;
+        let serde_json::Value::Object(object) = value else {
+            return Err(IngestError::NotJsonObject { reason: "not an object".to_owned() });
+        };
+        let mut pairs = Vec::with_capacity(object.len());
+        for (name, value) in object {
+            let text = match value {
+                serde_json::Value::String(text) => text,
+                serde_json::Value::Number(number) => number.to_string(),
+                serde_json::Value::Bool(flag) => flag.to_string(),
+                _ => {
+                    return Err(IngestError::NotJsonObject {
+                        reason: format!("member {name:?} is not text, a number or a boolean"),
+                    });
+                }
+            };
+            pairs.push((name, text));
+        }
+        Self::from_pairs(pairs)
+    }
+
     /// Fields a framework already decoded.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, IngestError> {
         if pairs.len() > MAX_FORM_FIELDS {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod blocklist;
 pub mod calls;
 pub mod docs;
+pub mod integrations;
 pub mod invitations;
 pub mod members;
 pub mod pagination;
@@ -29,5 +30,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(calls::router())
         .merge(blocklist::router())
+        .merge(integrations::router())
+        .merge(crate::ingest::router())
         .merge(recordings::router())
 }

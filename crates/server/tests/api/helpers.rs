@@ -62,6 +62,9 @@ pub fn test_settings() -> Settings {
     settings
 }
 
+/// The key integration secrets are sealed with on PostgreSQL (base64 of 32 bytes).
+pub const TEST_SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
@@ -70,6 +73,10 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     callbase_server::install_tls_provider();
     let store = fresh_store(backend).await.expect("a fresh database (is PostgreSQL running?)");
     let mut settings = test_settings();
+    // Instances on one PostgreSQL share a key; on SQLite a key file is made in the data dir.
+    if backend == Backend::Postgres {
+        settings.secret_key = Some(callbase_server::Secret::new(TEST_SECRET_KEY.to_owned()));
+    }
     configure(&mut settings);
     bootstrap::first_run(&store, &settings).await.expect("first run");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

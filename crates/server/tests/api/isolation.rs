@@ -24,6 +24,9 @@ struct Other {
     recording: String,
     link: String,
     invitation: String,
+    integration: String,
+    /// The caller's own workspace, for webhook URLs that name it beside B's integration.
+    mine: String,
 }
 
 /// `(method, path, body)`; `{ws}`, `{user}` and `{token}` stand for B's ids.
@@ -70,6 +73,20 @@ const PROBES: &[(Method, &str, Option<&str>)] = &[
     (Method::DELETE, "/api/v1/workspaces/{ws}/invitations/{invitation}", None),
     (Method::POST, "/api/v1/invitations/{invitation}/accept", None),
     (Method::POST, "/api/v1/invitations/{invitation}/decline", None),
+    (Method::GET, "/api/v1/integrations/{integration}", None),
+    (Method::PATCH, "/api/v1/integrations/{integration}", Some(r#"{"name":"taken over"}"#)),
+    (
+        Method::PUT,
+        "/api/v1/integrations/{integration}/secrets",
+        Some(r#"{"secrets":{"auth_token":"0123456789abcdef0123456789abcdef"}}"#),
+    ),
+    (Method::DELETE, "/api/v1/integrations/{integration}", None),
+    // A's workspace with B's integration: what a webhook URL guessed across tenants reaches.
+    (Method::POST, "/api/v1/webhooks/{mine}/{integration}/twilio/voice", Some("{}")),
+    (Method::POST, "/api/v1/webhooks/{mine}/{integration}/twilio/recording", Some("{}")),
+    (Method::POST, "/api/v1/webhooks/{mine}/{integration}/placetel", Some("{}")),
+    (Method::POST, "/api/v1/webhooks/{mine}/{integration}/sip", Some("{}")),
+    (Method::POST, "/api/v1/webhooks/{mine}/{integration}/recorder", Some("{}")),
     (Method::POST, "/api/v1/recordings/{rec}/fetch", Some("{}")),
     (Method::POST, "/api/v1/recordings/{rec}/transcribe", Some("{}")),
     (Method::GET, "/api/v1/recordings/{rec}/transcript", None),
@@ -114,6 +131,16 @@ async fn setup(app: &TestApp) -> (String, String, Other) {
         .send()
         .await;
     let invitation = invited.expect(202)["invitation"]["id"].as_str().expect("id").to_owned();
+    let integration = in_b(app.post("/api/v1/integrations"))
+        .json(&json!({
+            "type": "twilio",
+            "name": "B's Twilio",
+            "config": { "account_sid": "AC0123456789abcdef0123456789abcdef" },
+            "secrets": { "auth_token": "fedcba9876543210fedcba9876543210" },
+        }))
+        .send()
+        .await;
+    let integration = integration.expect(201)["id"].as_str().expect("id").to_owned();
     let other = Other {
         workspace: workspace_b,
         user: bob_id,
@@ -123,6 +150,8 @@ async fn setup(app: &TestApp) -> (String, String, Other) {
         recording,
         link,
         invitation,
+        integration,
+        mine: workspace_a.clone(),
     };
     (alice, workspace_a, other)
 }
@@ -137,6 +166,8 @@ fn fill(template: &str, other: &Other) -> String {
         .replace("{rec}", &other.recording)
         .replace("{link}", &other.link)
         .replace("{invitation}", &other.invitation)
+        .replace("{integration}", &other.integration)
+        .replace("{mine}", &other.mine)
 }
 
 async fn probe_all(app: &TestApp, token: &str, other: &Other) {
@@ -189,6 +220,10 @@ async fn assert_untouched(app: &TestApp, other: &Other) {
     let invitation = app.store.invitation(other.invitation.parse().expect("id")).await;
     let invitation = invitation.expect("invitation").expect("kept");
     assert!(invitation.accepted_at.is_none() && invitation.revoked_at.is_none());
+    let integration = app.store.integration(workspace, other.integration.parse().expect("id"));
+    let integration = integration.await.expect("integration").expect("B's integration kept");
+    assert_eq!(integration.name.as_str(), "B's Twilio");
+    assert_eq!(integration.signature_failures, 0);
 }
 
 /// Every route with an id in the OpenAPI document is probed above, or is named here with why
@@ -239,6 +274,7 @@ async fn lists_of_a_never_show_b(app: TestApp) {
             "/api/v1/recordings",
             "/api/v1/search?q=secret",
             "/api/v1/calls?q=secret",
+            "/api/v1/integrations",
         ] {
             let reply = app.get(path).token(token).send().await;
             assert_eq!(reply.status.as_u16(), 200, "{path}: {}", reply.text);
@@ -246,6 +282,7 @@ async fn lists_of_a_never_show_b(app: TestApp) {
                 &other.workspace,
                 &other.user,
                 &other.token,
+                &other.integration,
                 &other.call,
                 &other.block,
                 &other.recording,

@@ -65,6 +65,27 @@ const PROBES: &[(Method, &str, Option<&str>, Role)] = &[
     (Method::DELETE, "/api/v1/recordings/{rec}", None, Role::Admin),
     (Method::GET, "/api/v1/workspaces/{ws}/invitations", None, Role::Admin),
     (Method::DELETE, "/api/v1/workspaces/{ws}/invitations/{invitation}", None, Role::Admin),
+    (Method::GET, "/api/v1/integrations", None, Role::Admin),
+    (
+        Method::POST,
+        "/api/v1/integrations",
+        Some(r#"{"type":"recorder","name":"Recorder"}"#),
+        Role::Admin,
+    ),
+    (Method::GET, "/api/v1/integrations/{integration}", None, Role::Admin),
+    (
+        Method::PATCH,
+        "/api/v1/integrations/{integration}",
+        Some(r#"{"name":"Renamed"}"#),
+        Role::Admin,
+    ),
+    (
+        Method::PUT,
+        "/api/v1/integrations/{integration}/secrets",
+        Some(r#"{"secrets":{"auth_token":"0123456789abcdef0123456789abcdef"}}"#),
+        Role::Admin,
+    ),
+    (Method::DELETE, "/api/v1/integrations/{integration}", None, Role::Admin),
     (Method::DELETE, "/api/v1/calls/{call}", None, Role::Admin),
 ];
 
@@ -85,6 +106,12 @@ const NOT_ROLE_GATED: &[(&str, &str)] = &[
     ("POST", "/api/v1/calls/{id}/recordings/stop"),
     ("POST", "/api/v1/recordings/{id}/fetch"),
     ("POST", "/api/v1/recordings/{id}/transcribe"),
+    // Providers' webhooks: no member calls them; the provider's signature decides (ingest/).
+    ("POST", "/api/v1/webhooks/{workspace_id}/{integration_id}/twilio/voice"),
+    ("POST", "/api/v1/webhooks/{workspace_id}/{integration_id}/twilio/recording"),
+    ("POST", "/api/v1/webhooks/{workspace_id}/{integration_id}/placetel"),
+    ("POST", "/api/v1/webhooks/{workspace_id}/{integration_id}/sip"),
+    ("POST", "/api/v1/webhooks/{workspace_id}/{integration_id}/recorder"),
 ];
 
 #[test]
@@ -123,6 +150,7 @@ struct Team {
     link: String,
     invitation: String,
     block: String,
+    integration: String,
 }
 
 async fn team(app: &TestApp) -> Team {
@@ -176,7 +204,20 @@ async fn team(app: &TestApp) -> Team {
         .send()
         .await;
     let block = block.expect(201)["id"].as_str().expect("id").to_owned();
-    Team { workspace, tokens, target, call, recording, link, invitation, block }
+    let integration = app
+        .post("/api/v1/integrations")
+        .token(&owner)
+        .header("x-workspace-id", &workspace)
+        .json(&serde_json::json!({
+            "type": "twilio",
+            "name": "Twilio",
+            "config": { "account_sid": "AC0123456789abcdef0123456789abcdef" },
+            "secrets": { "auth_token": "fedcba9876543210fedcba9876543210" },
+        }))
+        .send()
+        .await;
+    let integration = integration.expect(201)["id"].as_str().expect("id").to_owned();
+    Team { workspace, tokens, target, call, recording, link, invitation, block, integration }
 }
 
 fn rank(role: Role) -> u8 {
@@ -202,7 +243,8 @@ async fn send(
         .replace("{rec}", &team.recording)
         .replace("{link}", &team.link)
         .replace("{invitation}", &team.invitation)
-        .replace("{block}", &team.block);
+        .replace("{block}", &team.block)
+        .replace("{integration}", &team.integration);
     let mut call =
         app.call(method.clone(), &path).token(token).header("x-workspace-id", &team.workspace);
     if let Some(body) = body {

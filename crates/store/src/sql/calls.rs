@@ -333,6 +333,31 @@ impl CallStore for SqlStore {
         }
     }
 
+    async fn claim_receipt(
+        &self,
+        workspace: WorkspaceId,
+        source: &Source,
+        receipt: &str,
+        call: CallId,
+    ) -> StoreResult<bool> {
+        let inserted = write!(self, pool => {
+            sqlx::query(
+                "INSERT INTO intake_receipts (workspace_id, source, receipt, call_id, received_at) \
+                 SELECT $1, $2, $3, c.id, $5 FROM calls c WHERE c.id = $4 AND c.workspace_id = $1 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(Uuid::from(workspace))
+            .bind(source.as_str())
+            .bind(receipt)
+            .bind(Uuid::from(call))
+            .bind(callbase_domain::to_micros(now()))
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(inserted == 1)
+    }
+
     async fn call_by_external_id(
         &self,
         workspace: WorkspaceId,

@@ -207,18 +207,29 @@ pub async fn fetch_recording(
 }
 
 /// Streams `url` into a temporary file and on into storage, through the egress client.
-async fn download(
+pub(crate) async fn download(
     state: &AppState,
     id: RecordingId,
     url: &str,
 ) -> ApiResult<callbase_domain::recording::MediaFacts> {
     let limit = state.settings.recording_max_bytes;
     let url = state.egress.parse_url(url).map_err(|err| egress_refusal(&err, limit))?;
-    let mut answer = state
+    let answer = state
         .egress
         .get(&url, state.settings.upload_deadline)
         .await
         .map_err(|err| egress_refusal(&err, limit))?;
+    receive(state, id, answer).await
+}
+
+/// Streams an answer the egress client got into a temporary file and on into storage, with
+/// the size limit and format check of uploads.
+pub(crate) async fn receive(
+    state: &AppState,
+    id: RecordingId,
+    mut answer: callbase_app::egress::Answer,
+) -> ApiResult<callbase_domain::recording::MediaFacts> {
+    let limit = state.settings.recording_max_bytes;
     if answer.content_length().is_some_and(|length| length > limit) {
         return Err(super::ingest::too_large(limit));
     }
@@ -231,7 +242,7 @@ async fn download(
 
 /// What the caller is told when the egress client refused or got nothing usable: the rule,
 /// never what answered.
-fn egress_refusal(err: &EgressError, limit: u64) -> ApiError {
+pub(crate) fn egress_refusal(err: &EgressError, limit: u64) -> ApiError {
     match err {
         EgressError::InvalidUrl(_) => ApiError::invalid_field("external_url", err),
         EgressError::Refused => ApiError::new(ErrorCode::DestinationRefused, err.to_string())

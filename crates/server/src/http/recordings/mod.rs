@@ -1,11 +1,11 @@
 //! `/recordings` and `/calls/{id}/recordings`: upload, facts, streaming with ranges, share
 //! links, recordings made elsewhere, transcripts and their search (REC).
 
-mod ingest;
+pub(crate) mod ingest;
 
 pub use ingest::clear_abandoned_uploads;
 pub use slots::{UploadSlot, UploadSlots};
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod links;
 pub(crate) mod manage;
 mod media;
