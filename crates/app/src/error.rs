@@ -1,8 +1,10 @@
 //! What a use case can refuse, in terms the edges (HTTP, CLI) map once to their own answers.
 
 use callbase_domain::call::FieldError;
-use callbase_domain::{BlockId, CallId, E164};
+use callbase_domain::{BlockId, CallId, E164, IntegrationId};
 use callbase_store::StoreError;
+
+use crate::providers::twilio::TwilioError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -38,8 +40,19 @@ pub enum AppError {
     /// A provider's request whose signature does not verify.
     #[error("signature: {0}")]
     BadSignature(&'static str),
+    /// A fault of the server's own (logged, answered without details).
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Placing a call through a provider needs the server's public URL, which the provider's
+    /// status callbacks are sent to.
+    #[error("the server's public URL (CALLBASE_PUBLIC_URL) is not set")]
+    PublicUrlRequired,
+    /// Twilio did not place the call through the integration: it refused (its answer
+    /// included), could not be reached, or the integration's credentials cannot be sent.
+    #[error("Twilio: {error}")]
+    Twilio { integration_id: IntegrationId, error: TwilioError },
 }
 
 pub type AppResult<T> = Result<T, AppError>;

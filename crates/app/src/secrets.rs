@@ -126,7 +126,9 @@ impl SecretKey {
         }
     }
 
-    fn to_base64(&self) -> String {
+    /// The key as `CALLBASE_SECRET_KEY` takes it.
+    #[must_use]
+    pub fn to_base64(&self) -> String {
         STANDARD.encode(self.0)
     }
 }

@@ -11,6 +11,7 @@ mod footprint;
 mod load;
 mod queries;
 mod summary;
+mod twilio;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -240,6 +241,14 @@ async fn bench_ingest(
     );
     figures.events = Some(events.per_second);
     rows.push(row(figures, "ingest POST /calls/{id}/events", None, Some(events.per_second)));
+    let twilio = twilio::callbacks(target, args.clients, args.seconds).await?;
+    eprintln!(
+        "  Twilio callbacks: {:.0}/s, {:.0} µs CPU each",
+        twilio.per_second,
+        twilio.cpu_us.unwrap_or(0.0)
+    );
+    figures.twilio = Some(twilio.per_second);
+    rows.push(row(figures, "ingest signed Twilio status callbacks", None, Some(twilio.per_second)));
     let t = target.clone();
     let created = throughput(args.clients, args.seconds, move |n| {
         let t = t.clone();
@@ -300,6 +309,9 @@ async fn bench_one(url: &str, args: &BenchArgs, rows: &mut Vec<Row>) -> Result<F
     let mut settings = Settings::with_database(url.to_owned(), std::env::temp_dir());
     settings.rate_limit_ip = None;
     settings.rate_limit_token = None;
+    // A key of this run's own: integration secrets are sealed, and nothing is left behind.
+    let key = callbase_app::secrets::SecretKey::generate().map_err(|e| e.to_string())?;
+    settings.secret_key = Some(callbase_server::Secret::new(key.to_base64()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let shutdown = CancellationToken::new();

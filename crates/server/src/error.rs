@@ -8,7 +8,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use callbase_app::egress::EgressError;
 use callbase_app::error::AppError;
+use callbase_app::providers::twilio::TwilioError;
+use callbase_domain::IntegrationId;
 use callbase_domain::call::CallRejection;
 use callbase_store::{ConflictKind, StoreError};
 
@@ -94,6 +97,7 @@ error_codes! {
     Internal => (INTERNAL_SERVER_ERROR, "internal"),
     Unavailable => (SERVICE_UNAVAILABLE, "unavailable"),
     Timeout => (SERVICE_UNAVAILABLE, "timeout"),
+    PublicUrlRequired => (CONFLICT, "public_url_required"),
 }
 
 /// An error answered to a client. Server faults keep their cause for the log only.
@@ -275,9 +279,64 @@ impl From<AppError> for ApiError {
                 Self::new(ErrorCode::InvalidSignature, format!("signature: {reason}"))
                     .with_details(json!({ "reason": reason }))
             }
-            err @ AppError::SecretsUnreadable(_) => Self::internal(err),
+            err @ (AppError::SecretsUnreadable(_) | AppError::Internal(_)) => Self::internal(err),
             AppError::Store(err) => err.into(),
+            AppError::PublicUrlRequired => Self::new(
+                ErrorCode::PublicUrlRequired,
+                "placing a call through an integration needs the server's public URL, which \
+                 Twilio sends the call's status callbacks to: set CALLBASE_PUBLIC_URL and restart",
+            ),
+            AppError::Twilio { integration_id, error } => twilio_failure(integration_id, error),
         }
+    }
+}
+
+/// Twilio not placing a call. Every refusal of Twilio's is 502 `upstream_failed` with its
+/// status, error code and message in `details`, the client's slips among them (21211, an
+/// invalid `To`): the number passed our own checks, and most codes (21210 an unverified
+/// `From`, 21215 geographic permissions, 20003 credentials) are the account's setup, so one
+/// code with Twilio's own is what a client can act on.
+fn twilio_failure(integration_id: IntegrationId, error: TwilioError) -> ApiError {
+    let upstream = |message: String| {
+        ApiError::new(ErrorCode::UpstreamFailed, message)
+            .with_details(json!({ "provider": "twilio", "integration_id": integration_id }))
+    };
+    match error {
+        TwilioError::Refused { status, code, message, more_info } => {
+            let error = code.map(|code| format!(" (error {code})")).unwrap_or_default();
+            ApiError::new(
+                ErrorCode::UpstreamFailed,
+                format!("Twilio refused the call{error}: {message}"),
+            )
+            .with_details(json!({
+                "provider": "twilio",
+                "integration_id": integration_id,
+                "status": status,
+                "code": code,
+                "message": message,
+                "more_info": more_info,
+            }))
+        }
+        TwilioError::Unauthorized => upstream(
+            "Twilio refused the integration's account SID and auth token: correct them on the \
+             integration (PATCH /integrations/{id}, PUT /integrations/{id}/secrets)"
+                .to_owned(),
+        ),
+        TwilioError::Invalid { field: field @ ("account_sid" | "auth_token"), reason } => upstream(
+            format!("the integration's {field} cannot be sent to Twilio ({reason}): replace it"),
+        ),
+        err @ TwilioError::Invalid { .. } => ApiError::internal(err),
+        TwilioError::Egress(err @ EgressError::Refused) => {
+            ApiError::new(ErrorCode::DestinationRefused, format!("Twilio's API: {err}"))
+                .with_details(json!({ "provider": "twilio", "integration_id": integration_id }))
+        }
+        err @ TwilioError::Egress(EgressError::InvalidUrl(_)) => ApiError::internal(err),
+        TwilioError::Egress(EgressError::NoAnswer | EgressError::TooLarge { .. })
+        | TwilioError::BadAnswer(_) => upstream(
+            "Twilio's API gave no usable answer; the call may still have been placed, and its \
+             status callbacks will log it"
+                .to_owned(),
+        ),
     }
 }
 

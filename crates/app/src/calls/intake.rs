@@ -7,7 +7,7 @@ use callbase_domain::call::{
     Call, CallReport, CallStatus, Cost, Direction, Source, check_consistency, implied_status,
     initial_timeline, stored_number,
 };
-use callbase_domain::{E164, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
+use callbase_domain::{E164, IntegrationId, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
 use callbase_store::{Logged, Reported, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -144,25 +144,61 @@ pub async fn log_call(store: &dyn Store, actor: &Actor, mut input: NewCall) -> A
     log(store, call, &print, &events).await
 }
 
-/// A call to start.
+/// A call to start: logged as `initiated`, or with `integration_id` placed through Twilio.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = OutboundCallIn)]
 pub struct NewOutboundCall {
     #[schema(schema_with = to_number_schema)]
     pub to_number: String,
-    /// The caller id to show.
+    /// The caller id to show; with `integration_id` required: the Twilio number (or verified
+    /// caller id) the call comes from.
     pub from_number: Option<String>,
     /// Who places it; the caller when omitted.
     pub user_id: Option<UserId>,
     pub agent_id: Option<Uuid>,
     pub lead_id: Option<Uuid>,
     pub phone_number_id: Option<Uuid>,
+    /// Not with `integration_id` (the call is then `twilio`'s).
     pub source: Option<Source>,
+    /// Not with `integration_id` (the call is then logged under Twilio's call SID).
     #[schema(max_length = 200)]
     pub external_id: Option<String>,
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    // The fields below are left out of the retry fingerprint when absent, so a call logged
+    // before they existed is still recognised when its request is repeated.
+    /// A Twilio integration of the workspace: the call is placed through Twilio, and its
+    /// status callbacks keep it up to date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_id: Option<IntegrationId>,
+    /// With `integration_id`, this or `answer_url`: the TwiML Twilio runs when the callee
+    /// answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 4000)]
+    pub twiml: Option<String>,
+    /// With `integration_id`, this or `twiml`: the http(s) URL Twilio fetches the TwiML from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub answer_url: Option<String>,
+    /// With `integration_id`: record the call (the recording arrives through the
+    /// integration's recording status callback). Not recorded when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<bool>,
+}
+
+impl NewOutboundCall {
+    /// The first field given that only placing a call through a provider takes.
+    fn provider_field(&self) -> Option<&'static str> {
+        [
+            ("integration_id", self.integration_id.is_some()),
+            ("twiml", self.twiml.is_some()),
+            ("answer_url", self.answer_url.is_some()),
+            ("record", self.record.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(field, given)| given.then_some(field))
+    }
 }
 
 fn to_number_schema() -> Object {
@@ -172,17 +208,24 @@ fn to_number_schema() -> Object {
     )
 }
 
-/// Starts an outbound call: refused with `NumberBlocked` when the number is on the
-/// do-not-call list, otherwise logged as `initiated`.
-///
-/// # Errors
-/// As above, an invalid field, or an agent placing it for someone else.
-pub async fn start_outbound(
+/// What every outbound call is checked for before anything else, whether it is only logged
+/// or placed through a provider.
+pub(super) struct CheckedOutbound {
+    /// Not on the do-not-call list.
+    pub to_number: E164,
+    /// Who places it: a member the caller may place it for.
+    pub user: UserId,
+    pub region: Option<RegionCode>,
+}
+
+/// The number read in the workspace region and refused with `NumberBlocked` when it is on
+/// the do-not-call list, then the assignment rules: an agent places calls only as themselves,
+/// and the user must be a member.
+pub(super) async fn check_outbound(
     store: &dyn Store,
     actor: &Actor,
-    input: NewOutboundCall,
-) -> AppResult<Intake> {
-    let print = fingerprint(&input);
+    input: &NewOutboundCall,
+) -> AppResult<CheckedOutbound> {
     let region = workspace_region(store, actor.workspace).await?;
     let to_number = E164::parse(&input.to_number, region.as_ref())
         .map_err(|e| AppError::invalid("to_number", e))?;
@@ -194,6 +237,26 @@ pub async fn start_outbound(
     let user = input.user_id.unwrap_or(actor.user);
     actor.check_assignment(Some(user))?;
     check_member(store, actor.workspace, user, "user_id").await?;
+    Ok(CheckedOutbound { to_number, user, region })
+}
+
+/// Starts an outbound call: refused with `NumberBlocked` when the number is on the
+/// do-not-call list, otherwise logged as `initiated`. Placing it through a provider
+/// (`integration_id`) is [`super::outbound::start`]'s.
+///
+/// # Errors
+/// As above, an invalid field (a provider's field among them), or an agent placing it for
+/// someone else.
+pub async fn start_outbound(
+    store: &dyn Store,
+    actor: &Actor,
+    input: NewOutboundCall,
+) -> AppResult<Intake> {
+    if let Some(field) = input.provider_field() {
+        return Err(AppError::invalid(field, "only for a call placed through an integration"));
+    }
+    let print = fingerprint(&input);
+    let CheckedOutbound { to_number, user, region } = check_outbound(store, actor, &input).await?;
     let from_number =
         text("from_number", input.from_number, 64)?.map(|raw| stored_number(&raw, region.as_ref()));
     let source = input.source.unwrap_or_else(Source::api);
@@ -223,8 +286,42 @@ pub async fn take_report(
     workspace: WorkspaceId,
     report: &CallReport,
 ) -> AppResult<Reported> {
+    take_report_with(store, workspace, report, &CallLinks::default()).await
+}
+
+/// What a call placed here knows that its provider's reports do not: who placed it, for
+/// what, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallLinks {
+    pub user_id: Option<UserId>,
+    pub agent_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub phone_number_id: Option<Uuid>,
+    pub notes: Option<String>,
+}
+
+/// [`take_report`] for a call placed here: a call the report creates carries `links`; a call
+/// an earlier report created takes the links it lacks (as [`apply_report`] merges them:
+/// user, agent, lead and phone number, not the notes).
+///
+/// [`apply_report`]: callbase_domain::call::apply_report
+///
+/// # Errors
+/// The store's.
+pub async fn take_report_with(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    report: &CallReport,
+    links: &CallLinks,
+) -> AppResult<Reported> {
     let region = workspace_region(store, workspace).await?;
-    let fresh = fresh_call(store, workspace, report, region.as_ref()).await?;
+    let mut fresh = fresh_call(store, workspace, report, region.as_ref()).await?;
+    let CallLinks { user_id, agent_id, lead_id, phone_number_id, notes } = links.clone();
+    fresh.user_id = user_id;
+    fresh.agent_id = agent_id;
+    fresh.lead_id = lead_id;
+    fresh.phone_number_id = phone_number_id;
+    fresh.notes = notes;
     Ok(store.report_call(workspace, report, &fresh).await?)
 }
 

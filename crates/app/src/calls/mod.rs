@@ -5,7 +5,9 @@ pub mod commands;
 pub mod export;
 pub mod input;
 pub mod intake;
+pub mod outbound;
 pub mod search;
+pub mod stats;
 pub mod view;
 
 use callbase_domain::{RegionCode, Role, UserId, WorkspaceId};

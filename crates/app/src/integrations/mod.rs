@@ -16,7 +16,7 @@ use callbase_store::{
 
 pub use activity::{ActivityLog, FLUSH_EVERY};
 pub use input::{IntegrationIn, IntegrationPatchIn, SecretsIn};
-pub use view::{IntegrationOut, WebhookUrls};
+pub use view::{IntegrationOut, WebhookUrls, webhook_path};
 
 use crate::error::{AppError, AppResult};
 use crate::secrets::{SecretBox, integration_aad};

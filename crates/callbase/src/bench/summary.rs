@@ -12,6 +12,8 @@ pub struct Figures {
     /// No-op requests per second (PERF-1's baseline) and acknowledged timeline entries.
     pub noop: Option<f64>,
     pub events: Option<f64>,
+    /// Signed Twilio status callbacks acknowledged per second.
+    pub twilio: Option<f64>,
     /// The slowest single filter of `GET /calls` by p99: its label and latency.
     pub worst_filter: Option<(String, Latency)>,
     pub users_me: Option<Latency>,
@@ -71,6 +73,21 @@ fn ingest(figures: &Figures, sqlite_events: Option<f64>) -> Option<Verdict> {
 
 fn verdicts(figures: &Figures, sqlite_events: Option<f64>) -> Vec<Verdict> {
     let mut out: Vec<Verdict> = ingest(figures, sqlite_events).into_iter().collect();
+    if let (Some(twilio), Some(noop)) = (figures.twilio, figures.noop) {
+        let sqlite = figures.database == "sqlite";
+        out.push(Verdict {
+            target: "INGEST-1",
+            says: "≥ 10,000 signed Twilio status callbacks/s on SQLite",
+            figure: format!(
+                "{}/s ({:.0} % of the no-op; timeline entries {}/s)",
+                thousands(twilio),
+                twilio / noop.max(1.0) * 100.0,
+                figures.events.map_or_else(|| "-".to_owned(), thousands)
+            ),
+            baseline: format!("no-op `GET /healthz` {}/s", thousands(noop)),
+            met: sqlite.then_some(twilio >= 10_000.0),
+        });
+    }
     let floor = figures
         .users_me
         .map_or_else(String::new, |me| format!("`GET /users/me` p99 {:.2} ms", me.p99));

@@ -167,6 +167,7 @@ fn fill_missing(call: &mut Call, fresh: &Call) {
     take(&mut call.agent_id, &fresh.agent_id);
     take(&mut call.lead_id, &fresh.lead_id);
     take(&mut call.phone_number_id, &fresh.phone_number_id);
+    take(&mut call.notes, &fresh.notes);
     call.blocked |= fresh.blocked;
 }
 

@@ -3,6 +3,7 @@
 //! Python's `hmac` for Placetel and the callbase-signed webhooks — never by callbase's.
 
 mod others;
+mod outbound;
 mod twilio;
 
 use std::io::Write;

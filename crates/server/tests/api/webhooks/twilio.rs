@@ -18,10 +18,10 @@ both_databases!(
     a_completed_recording_is_fetched_from_a_local_server_answering_as_twilio,
 );
 
-const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
-const AUTH_TOKEN: &str = "12345678901234567890123456789012";
+pub(super) const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+pub(super) const AUTH_TOKEN: &str = "12345678901234567890123456789012";
 
-async fn twilio(app: &TestApp, email: &str) -> Connected {
+pub(super) async fn twilio(app: &TestApp, email: &str) -> Connected {
     let body = json!({
         "type": "twilio",
         "name": "Twilio",
@@ -32,7 +32,12 @@ async fn twilio(app: &TestApp, email: &str) -> Connected {
 }
 
 /// A voice status callback as Twilio posts it (its documentation's fields).
-fn callback(call_sid: &str, status: &str, sequence: u32, at: &str) -> Vec<(String, String)> {
+pub(super) fn callback(
+    call_sid: &str,
+    status: &str,
+    sequence: u32,
+    at: &str,
+) -> Vec<(String, String)> {
     let mut fields = vec![
         ("AccountSid", ACCOUNT.to_owned()),
         ("ApiVersion", "2010-04-01".to_owned()),
@@ -58,7 +63,7 @@ fn callback(call_sid: &str, status: &str, sequence: u32, at: &str) -> Vec<(Strin
     fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-fn form(fields: &[(String, String)]) -> String {
+pub(super) fn form(fields: &[(String, String)]) -> String {
     serde_urlencoded::to_string(fields).expect("form")
 }
 
