@@ -24,6 +24,15 @@ ACCEPTED = [
     # The body may be any bytes; only audio in a supported format is stored.
     ("POST /api/v1/calls/{id}/recordings", 415, "unsupported_media_type", None, None),
     ("POST /api/v1/calls/{id}/recordings", 422, "invalid_media", None, None),
+    # What Twilio does when the callee answers (`twiml`, `answer_url`, `record`) goes with a
+    # call placed through an integration: one field that needs another to be non-null.
+    (
+        "POST /api/v1/calls/outbound",
+        422,
+        "validation_failed",
+        None,
+        r"^only for a call placed through an integration$",
+    ),
     # An integration's config and secrets are those of its type, which the stored integration
     # decides (its type is not in the request).
     (

@@ -57,6 +57,10 @@ pub async fn start(
         return intake::start_outbound(dialer.integrations.store, actor, input).await;
     };
     let store = dialer.integrations.store;
+    // The integration first: a request naming none of the workspace's is a 404 whatever else
+    // it holds.
+    let integration = dialer.integrations.find(actor.workspace, integration_id).await?;
+    require_kind(&integration, IntegrationKind::Twilio)?;
     let CheckedOutbound { to_number, user, region } =
         intake::check_outbound(store, actor, &input).await?;
     // The call is Twilio's, under Twilio's call SID: nothing else can name it.
@@ -79,8 +83,6 @@ pub async fn start(
         phone_number_id: input.phone_number_id,
         notes: text("notes", input.notes, 10_000)?,
     };
-    let integration = dialer.integrations.find(actor.workspace, integration_id).await?;
-    require_kind(&integration, IntegrationKind::Twilio)?;
     let base = dialer.public_url.ok_or(AppError::PublicUrlRequired)?;
     let record = input.record.unwrap_or(false);
     let twilio = dialer.twilio(&integration)?;

@@ -30,7 +30,9 @@ pub struct CallEventIn {
     #[serde(rename = "type")]
     pub kind: EventType,
     pub at: Option<Timestamp>,
-    pub data: Option<serde_json::Value>,
+    /// Absent is `{}`; `null` is refused like any other value that is not an object.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    pub data: Option<Option<serde_json::Value>>,
 }
 
 impl PartialSchema for CallEventIn {
@@ -88,7 +90,11 @@ pub async fn add_call_event(
     Path(id): Path<CallId>,
     Json(input): Json<CallEventIn>,
 ) -> ApiResult<Json<TimelineAppendOut>> {
-    let entry = commands::appendable_entry(input.kind, input.data.unwrap_or_else(|| json!({})))?;
+    let data = match input.data {
+        None => json!({}),
+        Some(data) => data.unwrap_or(serde_json::Value::Null),
+    };
+    let entry = commands::appendable_entry(input.kind, data)?;
     let actor = principal.writer()?;
     let at = input.at.unwrap_or_else(now);
     // Providers append entries by the thousand: the call is neither read whole nor written,

@@ -76,6 +76,7 @@ async fn a_call_moves_through_its_lifecycle_with_a_timeline(app: TestApp) {
         json!({ "type": "dtmf", "data": { "text": "1#" } }),
         json!({ "type": "dtmf", "data": { "digits": "1x" } }),
         json!({ "type": "dtmf" }),
+        json!({ "type": "custom", "data": null }),
         json!({ "type": "note", "data": { "text": 5 } }),
         json!({ "type": "recording_started", "data": { "recording_id": "nope" } }),
     ] {
