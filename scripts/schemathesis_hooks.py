@@ -33,6 +33,18 @@ ACCEPTED = [
         None,
         r"^only for a call placed through an integration$",
     ),
+    # With an integration, Twilio names the call and needs its instructions and caller id:
+    # rules that tie fields to `integration_id` (to be stated in the schema as one shape per
+    # case, as POST /calls does).
+    (
+        "POST /api/v1/calls/outbound",
+        422,
+        "validation_failed",
+        None,
+        r"^(set by Twilio for a call placed through it|give twiml or answer_url.*"
+        r"|required with integration_id, or answer_url: .*"
+        r"|required: the Twilio number the call comes from|must be an http or https URL)$",
+    ),
     # An integration's config and secrets are those of its type, which the stored integration
     # decides (its type is not in the request).
     (
