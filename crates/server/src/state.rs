@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use callbase_app::egress::{AllowEntry, Egress, EgressPolicy};
-use callbase_app::integrations::{ActivityLog, Integrations};
+use callbase_app::integrations::{ActivityLog, Integrations, Receivers, receivers};
 use callbase_app::secrets::{SecretBox, SecretKey, SecretKeyError, key_must_be_explicit};
 use callbase_media::storage::{BlobStorage, FilesystemStorage, S3Storage, StorageError};
 use callbase_store::Backend;
@@ -50,6 +50,8 @@ pub struct Shared {
     pub secrets: Option<SecretBox>,
     /// What integrations received, until it is written.
     pub activity: Arc<ActivityLog>,
+    /// Integrations read lately for their webhooks.
+    pub receivers: Receivers,
 }
 
 /// Why the state could not be assembled.
@@ -89,6 +91,7 @@ impl AppState {
             failed_logins,
             secrets,
             activity: Arc::default(),
+            receivers: receivers(),
         })))
     }
 
@@ -100,6 +103,7 @@ impl AppState {
             secrets: self.secrets.as_ref(),
             base_url: self.settings.public_url.as_deref().unwrap_or(""),
             activity: &self.activity,
+            receivers: &self.receivers,
         }
     }
 }

@@ -20,7 +20,7 @@ pub use sql::{Backend, SqlStore, SqliteTuning};
 
 use async_trait::async_trait;
 use callbase_domain::call::{
-    Call, CallCommand, CallEvent, CallReport, CallStatus, Counters, RollupKey, Source,
+    Call, CallCommand, CallEvent, CallReport, CallStart, CallStatus, Counters, RollupKey, Source,
 };
 use callbase_domain::recording::{Recording, Transcript};
 use callbase_domain::{
@@ -246,14 +246,20 @@ pub trait CallStore {
         events: &[CallEvent],
     ) -> StoreResult<Logged>;
     /// Applies a provider's report to the workspace's call with the report's source and
-    /// external id, creating `fresh` (the call the report would start) when there is none,
-    /// with the new timeline entries and rollup changes, in one transaction. A report whose
+    /// external id ([`apply_report`]), creating the call it starts with `start`
+    /// ([`started_by`]) when there is none, with the new timeline entries and rollup
+    /// changes, in one transaction. A call it creates is flagged `blocked` when its remote
+    /// number is on the workspace's do-not-call list then (CRM-2; read in that transaction,
+    /// so the reports about a call that exists, most of them, do not read it). A report whose
     /// receipt the call has seen changes nothing (`Duplicate`).
+    ///
+    /// [`apply_report`]: callbase_domain::call::apply_report
+    /// [`started_by`]: callbase_domain::call::started_by
     async fn report_call(
         &self,
         workspace: WorkspaceId,
         report: &CallReport,
-        fresh: &Call,
+        start: &CallStart,
     ) -> StoreResult<Reported>;
     /// Records that `source` delivered the event named `receipt` about `call`; false when it
     /// had been delivered before (for events that change no call, such as a recording's).

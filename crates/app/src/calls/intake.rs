@@ -4,8 +4,8 @@
 //! do-not-call flag and raw payload.
 
 use callbase_domain::call::{
-    Call, CallReport, CallStatus, Cost, Direction, Source, check_consistency, implied_status,
-    initial_timeline, stored_number,
+    Call, CallReport, CallStart, CallStatus, Cost, Direction, Source, check_consistency,
+    implied_status, initial_timeline, stored_number,
 };
 use callbase_domain::{E164, IntegrationId, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
 use callbase_store::{Logged, Reported, Store};
@@ -276,33 +276,24 @@ pub async fn start_outbound(
 }
 
 /// Takes a provider's report about a call: creates the call on the first report, moves it
-/// on later ones, and changes nothing for a report delivered before. Durably committed when
-/// this returns.
+/// on later ones, and changes nothing for a report delivered before. Numbers are read in
+/// `region`, the workspace's. Durably committed when this returns.
 ///
 /// # Errors
 /// The store's.
 pub async fn take_report(
     store: &dyn Store,
     workspace: WorkspaceId,
+    region: Option<&RegionCode>,
     report: &CallReport,
 ) -> AppResult<Reported> {
-    take_report_with(store, workspace, report, &CallLinks::default()).await
+    let start = CallStart { region: region.cloned(), ..CallStart::default() };
+    take_report_with(store, workspace, report, start).await
 }
 
-/// What a call placed here knows that its provider's reports do not: who placed it, for
-/// what, and why.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallLinks {
-    pub user_id: Option<UserId>,
-    pub agent_id: Option<Uuid>,
-    pub lead_id: Option<Uuid>,
-    pub phone_number_id: Option<Uuid>,
-    pub notes: Option<String>,
-}
-
-/// [`take_report`] for a call placed here: a call the report creates carries `links`; a call
-/// an earlier report created takes the links it lacks (as [`apply_report`] merges them:
-/// user, agent, lead and phone number, not the notes).
+/// [`take_report`] for a call placed here: a call the report creates starts with `start`
+/// (who placed it, for what, why); a call an earlier report created takes what it lacks
+/// from it ([`apply_report`]). The call a report names as its parent is found here.
 ///
 /// [`apply_report`]: callbase_domain::call::apply_report
 ///
@@ -312,56 +303,13 @@ pub async fn take_report_with(
     store: &dyn Store,
     workspace: WorkspaceId,
     report: &CallReport,
-    links: &CallLinks,
+    mut start: CallStart,
 ) -> AppResult<Reported> {
-    let region = workspace_region(store, workspace).await?;
-    let mut fresh = fresh_call(store, workspace, report, region.as_ref()).await?;
-    let CallLinks { user_id, agent_id, lead_id, phone_number_id, notes } = links.clone();
-    fresh.user_id = user_id;
-    fresh.agent_id = agent_id;
-    fresh.lead_id = lead_id;
-    fresh.phone_number_id = phone_number_id;
-    fresh.notes = notes;
-    Ok(store.report_call(workspace, report, &fresh).await?)
-}
-
-/// The call a report would start: its numbers read in the workspace region, its parent
-/// found, its remote number checked against the do-not-call list.
-async fn fresh_call(
-    store: &dyn Store,
-    workspace: WorkspaceId,
-    report: &CallReport,
-    region: Option<&RegionCode>,
-) -> AppResult<Call> {
-    let number = |raw: &Option<String>| raw.as_deref().map(|raw| stored_number(raw, region));
-    let parent_call_id = match &report.parent_external_id {
-        Some(parent) => {
-            store.call_by_external_id(workspace, &report.source, parent).await?.map(|c| c.id)
-        }
-        None => None,
-    };
-    let status = match report.direction {
-        Some(Direction::Inbound) | None => CallStatus::Ringing,
-        Some(_) => CallStatus::Initiated,
-    };
-    let mut call = Call {
-        external_id: Some(report.external_id.clone()),
-        from_number: number(&report.from_number),
-        from_name: report.from_name.clone(),
-        to_number: number(&report.to_number),
-        to_name: report.to_name.clone(),
-        sip_call_id: report.sip_call_id.clone(),
-        parent_call_id,
-        ..Call::started(
-            workspace,
-            report.source.clone(),
-            report.direction.unwrap_or(Direction::Inbound),
-            status,
-            report.at,
-        )
-    };
-    call.blocked = is_blocked(store, workspace, &call).await?;
-    Ok(call)
+    if let Some(parent) = &report.parent_external_id {
+        let parent = store.call_by_external_id(workspace, &report.source, parent).await?;
+        start.parent_call_id = parent.map(|call| call.id);
+    }
+    Ok(store.report_call(workspace, report, &start).await?)
 }
 
 fn fingerprint(input: &impl Serialize) -> String {
@@ -371,7 +319,7 @@ fn fingerprint(input: &impl Serialize) -> String {
 
 /// True when the remote number is on the workspace's do-not-call list now.
 async fn is_blocked(store: &dyn Store, workspace: WorkspaceId, call: &Call) -> AppResult<bool> {
-    let Some(number) = call.remote_number().and_then(|n| E164::parse(n, None).ok()) else {
+    let Some(number) = call.remote_e164() else {
         return Ok(false);
     };
     Ok(!store.blocking_entries(workspace, &number, now()).await?.is_empty())

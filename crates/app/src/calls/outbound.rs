@@ -2,7 +2,7 @@
 //! integration placed through Twilio and taken in as Twilio's first report about it, so the
 //! status callbacks that follow (or overtake it) move the same one call.
 
-use callbase_domain::call::{CallReport, CallStatus, Direction, Source, stored_number};
+use callbase_domain::call::{CallReport, CallStart, CallStatus, Direction, Source, stored_number};
 use callbase_domain::ingest::twilio::SOURCE as TWILIO;
 use callbase_domain::{IntegrationId, IntegrationKind, now};
 use callbase_store::{Integration, Reported};
@@ -10,7 +10,7 @@ use reqwest::Url;
 
 use super::Actor;
 use super::input::text;
-use super::intake::{self, CallLinks, CheckedOutbound, Intake, NewOutboundCall};
+use super::intake::{self, CheckedOutbound, Intake, NewOutboundCall};
 use crate::egress::Egress;
 use crate::error::{AppError, AppResult};
 use crate::integrations::{Integrations, require_kind};
@@ -76,7 +76,9 @@ pub async fn start(
         AppError::invalid("from_number", "required: the Twilio number the call comes from")
     })?;
     let from = stored_number(&from, region.as_ref());
-    let links = CallLinks {
+    let start = CallStart {
+        region: region.clone(),
+        parent_call_id: None,
         user_id: Some(user),
         agent_id: input.agent_id,
         lead_id: input.lead_id,
@@ -120,7 +122,7 @@ pub async fn start(
         parent_external_id: None,
         raw: created.raw,
     };
-    Ok(match intake::take_report_with(store, actor.workspace, &report, &links).await? {
+    Ok(match intake::take_report_with(store, actor.workspace, &report, start).await? {
         Reported::Created { call, .. } => Intake::Created(call),
         Reported::Updated { call, .. } | Reported::Duplicate(call) => Intake::Existing(call),
     })

@@ -4,6 +4,7 @@
 
 mod activity;
 mod input;
+mod receiver;
 mod schema;
 mod view;
 
@@ -16,6 +17,7 @@ use callbase_store::{
 
 pub use activity::{ActivityLog, FLUSH_EVERY};
 pub use input::{IntegrationIn, IntegrationPatchIn, SecretsIn};
+pub use receiver::{RECEIVERS_FRESH_FOR, Receiver, Receivers, receivers};
 pub use view::{IntegrationOut, WebhookUrls, webhook_path};
 
 use crate::error::{AppError, AppResult};
@@ -29,6 +31,8 @@ pub struct Integrations<'a> {
     /// The externally visible base URL, for the webhook URLs.
     pub base_url: &'a str,
     pub activity: &'a ActivityLog,
+    /// Integrations read lately for their webhooks, forgotten here when changed.
+    pub receivers: &'a Receivers,
 }
 
 impl Integrations<'_> {
@@ -134,11 +138,13 @@ impl Integrations<'_> {
             .update_integration(workspace, id, &patch, audit)
             .await?
             .ok_or(AppError::IntegrationNotFound)?;
+        self.receivers.forget(&(workspace, id));
         Ok(IntegrationOut::new(updated, self.base_url, BTreeMap::new()))
     }
 
     /// Replaces its secrets: those given, and new ones generated for those the server makes
-    /// (answered this once). The old ones stop working at once.
+    /// (answered this once). The old ones stop working at once here, and within
+    /// [`RECEIVERS_FRESH_FOR`] on other instances.
     ///
     /// # Errors
     /// An invalid secret, no key, `IntegrationNotFound`, or the store's.
@@ -158,6 +164,7 @@ impl Integrations<'_> {
             .update_integration(workspace, id, &patch, audit)
             .await?
             .ok_or(AppError::IntegrationNotFound)?;
+        self.receivers.forget(&(workspace, id));
         Ok(IntegrationOut::new(updated, self.base_url, generated))
     }
 
@@ -169,11 +176,9 @@ impl Integrations<'_> {
         id: IntegrationId,
         audit: &AuditEntry,
     ) -> AppResult<()> {
-        if self.store.delete_integration(workspace, id, audit).await? {
-            Ok(())
-        } else {
-            Err(AppError::IntegrationNotFound)
-        }
+        let deleted = self.store.delete_integration(workspace, id, audit).await?;
+        self.receivers.forget(&(workspace, id));
+        if deleted { Ok(()) } else { Err(AppError::IntegrationNotFound) }
     }
 
     fn seal(

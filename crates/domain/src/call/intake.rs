@@ -4,10 +4,13 @@
 //! the transaction that finds or creates the call.
 
 use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
 
 use super::{
     Call, CallEvent, CallReport, CallStatus, Direction, StatusChange, TimelineEntry, Transition,
+    stored_number,
 };
+use crate::{CallId, RegionCode, UserId, WorkspaceId};
 
 /// A call's payloads kept at most: a call hears from its provider a handful of times, so this
 /// bounds what a misbehaving one can pile onto one row.
@@ -103,23 +106,83 @@ pub fn initial_timeline(call: &Call, actor: &str) -> Vec<CallEvent> {
     events
 }
 
-/// Applies a provider's report to the call it is about (`stored`, or none when the report is
-/// the first about it) and answers the call and its new timeline entries. `fresh` is the
-/// call the report
-/// would start, with its numbers read in the workspace region and its links resolved; what
-/// `call` does not know yet is taken from it. Reports may come late and out of order: a
-/// status the call is already past is kept in the timeline (`applied: false`) without
-/// moving it, an earlier start moves the start back, and the provider's talk time dates
-/// the answer of a call first heard of when it ended.
+/// What a call started by a report takes besides the report: where national numbers are
+/// read, the call it is a leg of, and what a call placed here knows that its provider's
+/// reports do not (who placed it, for what, why).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallStart {
+    /// The workspace's region.
+    pub region: Option<RegionCode>,
+    pub parent_call_id: Option<CallId>,
+    pub user_id: Option<UserId>,
+    pub agent_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub phone_number_id: Option<Uuid>,
+    pub notes: Option<String>,
+}
+
+/// The call the first report about it starts in `workspace`: inbound (or of unknown
+/// direction) ringing, otherwise initiated, at the report's time, its numbers stored as
+/// E.164 where they parse. Not yet flagged against the do-not-call list.
+#[must_use]
+pub fn started_by(workspace: WorkspaceId, report: &CallReport, start: &CallStart) -> Call {
+    let number =
+        |raw: &Option<String>| raw.as_deref().map(|raw| stored_number(raw, start.region.as_ref()));
+    let status = match report.direction {
+        Some(Direction::Inbound) | None => CallStatus::Ringing,
+        Some(_) => CallStatus::Initiated,
+    };
+    Call {
+        external_id: Some(report.external_id.clone()),
+        from_number: number(&report.from_number),
+        from_name: report.from_name.clone(),
+        to_number: number(&report.to_number),
+        to_name: report.to_name.clone(),
+        sip_call_id: report.sip_call_id.clone(),
+        parent_call_id: start.parent_call_id,
+        user_id: start.user_id,
+        agent_id: start.agent_id,
+        lead_id: start.lead_id,
+        phone_number_id: start.phone_number_id,
+        notes: start.notes.clone(),
+        ..Call::started(
+            workspace,
+            report.source.clone(),
+            report.direction.unwrap_or(Direction::Inbound),
+            status,
+            report.at,
+        )
+    }
+}
+
+/// The call a report applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportedCall {
+    /// The call earlier reports made.
+    Stored(Call),
+    /// The call this report starts ([`started_by`]), as the store will create it.
+    Started(Call),
+}
+
+/// Applies a provider's report to the call it is about and answers the call and its new
+/// timeline entries. What a stored call does not know yet is taken from the report and
+/// `start` (numbers read only then: most reports are about a call that has them). Reports
+/// may come late and out of order: a status the call is already past is kept in the
+/// timeline (`applied: false`) without moving it, an earlier start moves the start back,
+/// and the provider's talk time dates the answer of a call first heard of when it ended.
 #[must_use]
 pub fn apply_report(
-    stored: Option<Call>,
-    fresh: &Call,
+    target: ReportedCall,
+    start: &CallStart,
     report: &CallReport,
 ) -> (Call, Vec<CallEvent>) {
-    let is_new = stored.is_none();
-    let mut call = stored.unwrap_or_else(|| fresh.clone());
-    fill_missing(&mut call, fresh);
+    let (mut call, is_new) = match target {
+        ReportedCall::Stored(mut call) => {
+            fill_missing(&mut call, start, report);
+            (call, false)
+        }
+        ReportedCall::Started(call) => (call, true),
+    };
     let at = report.at;
     let actor = Some(format!("provider:{}", report.source));
     let mut events = Vec::new();
@@ -150,25 +213,30 @@ pub fn apply_report(
     (call, events)
 }
 
-/// Takes what the stored call lacks from the report's view of it.
-fn fill_missing(call: &mut Call, fresh: &Call) {
+/// Takes what the stored call lacks from the report and the call's start.
+fn fill_missing(call: &mut Call, start: &CallStart, report: &CallReport) {
     fn take<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
         if slot.is_none() {
             slot.clone_from(from);
         }
     }
-    take(&mut call.from_number, &fresh.from_number);
-    take(&mut call.from_name, &fresh.from_name);
-    take(&mut call.to_number, &fresh.to_number);
-    take(&mut call.to_name, &fresh.to_name);
-    take(&mut call.sip_call_id, &fresh.sip_call_id);
-    take(&mut call.parent_call_id, &fresh.parent_call_id);
-    take(&mut call.user_id, &fresh.user_id);
-    take(&mut call.agent_id, &fresh.agent_id);
-    take(&mut call.lead_id, &fresh.lead_id);
-    take(&mut call.phone_number_id, &fresh.phone_number_id);
-    take(&mut call.notes, &fresh.notes);
-    call.blocked |= fresh.blocked;
+    let region = start.region.as_ref();
+    for (slot, raw) in
+        [(&mut call.from_number, &report.from_number), (&mut call.to_number, &report.to_number)]
+    {
+        if slot.is_none() {
+            *slot = raw.as_deref().map(|raw| stored_number(raw, region));
+        }
+    }
+    take(&mut call.from_name, &report.from_name);
+    take(&mut call.to_name, &report.to_name);
+    take(&mut call.sip_call_id, &report.sip_call_id);
+    take(&mut call.parent_call_id, &start.parent_call_id);
+    take(&mut call.user_id, &start.user_id);
+    take(&mut call.agent_id, &start.agent_id);
+    take(&mut call.lead_id, &start.lead_id);
+    take(&mut call.phone_number_id, &start.phone_number_id);
+    take(&mut call.notes, &start.notes);
 }
 
 /// Moves the call to a reported status when its lifecycle allows; false when the report is
@@ -212,7 +280,6 @@ fn sip_code(reason: Option<&str>) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WorkspaceId;
     use crate::call::{EventType, Source};
     use serde_json::json;
 
@@ -240,31 +307,22 @@ mod tests {
         }
     }
 
-    fn fresh(report: &CallReport) -> Call {
-        Call {
-            external_id: Some(report.external_id.clone()),
-            from_number: report.from_number.clone(),
-            to_number: report.to_number.clone(),
-            ..Call::started(
-                WorkspaceId::new(),
-                report.source.clone(),
-                Direction::Outbound,
-                CallStatus::Initiated,
-                report.at,
-            )
-        }
-    }
-
     /// Feeds the reports in the order given, as the intake does.
     fn feed(reports: &[CallReport]) -> (Call, Vec<CallEvent>) {
-        let mut stored = None;
+        let workspace = WorkspaceId::new();
+        let start = CallStart::default();
+        let mut stored: Option<Call> = None;
         let mut events = Vec::new();
         for report in reports {
-            let (call, new) = apply_report(stored.take(), &fresh(report), report);
+            let target = match stored.take() {
+                Some(call) => ReportedCall::Stored(call),
+                None => ReportedCall::Started(started_by(workspace, report, &start)),
+            };
+            let (call, new) = apply_report(target, &start, report);
             events.extend(new);
             stored = Some(call);
         }
-        (stored.unwrap_or_else(|| fresh(&reports[0])), events)
+        (stored.unwrap_or_else(|| started_by(workspace, &reports[0], &start)), events)
     }
 
     #[test]

@@ -12,7 +12,8 @@ mod timeline;
 
 pub use durations::{ring_seconds, talk_seconds};
 pub use intake::{
-    FieldError, MAX_RAW_PAYLOADS, apply_report, check_consistency, implied_status, initial_timeline,
+    CallStart, FieldError, MAX_RAW_PAYLOADS, ReportedCall, apply_report, check_consistency,
+    implied_status, initial_timeline, started_by,
 };
 pub use kinds::{Direction, EventType, Source, SourceError, UnknownName};
 pub use lifecycle::{Applied, CallCommand, CallRejection, TransferTarget, apply};

@@ -114,6 +114,13 @@ impl Call {
         }
     }
 
+    /// The remote number when it is a valid E.164 number: what the do-not-call list (CRM-2)
+    /// is matched against.
+    #[must_use]
+    pub fn remote_e164(&self) -> Option<E164> {
+        self.remote_number().and_then(|number| E164::parse(number, None).ok())
+    }
+
     /// The workspace's own side of the call.
     #[must_use]
     pub fn local_number(&self) -> Option<&str> {

@@ -6,74 +6,59 @@
 //! the next request here. Changes made elsewhere (another instance, the CLI) take effect
 //! within `TTL`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use callbase_app::cache::ShortLived;
 use callbase_domain::{Role, UserId, WorkspaceId};
 use callbase_store::Authenticated;
 
 use crate::state::AppState;
 
 const TTL: Duration = Duration::from_secs(2);
-/// Past this many entries the cache starts over rather than grow.
-const MAX_ENTRIES: usize = 10_000;
 
 /// The workspace a session acts in and its role there, by user and `X-Workspace-Id`.
 type ActingKey = (UserId, Option<WorkspaceId>);
 type Acting = Option<(WorkspaceId, Role)>;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuthCache {
-    entries: Mutex<HashMap<Vec<u8>, (Instant, Authenticated)>>,
-    acting: Mutex<HashMap<ActingKey, (Instant, Acting)>>,
+    entries: ShortLived<Vec<u8>, Authenticated>,
+    acting: ShortLived<ActingKey, Acting>,
+}
+
+impl Default for AuthCache {
+    fn default() -> Self {
+        Self { entries: ShortLived::new(TTL), acting: ShortLived::new(TTL) }
+    }
 }
 
 impl AuthCache {
     #[must_use]
     pub fn get(&self, secret_hash: &[u8]) -> Option<Authenticated> {
-        let entries = self.entries.lock().ok()?;
-        let (fetched, authenticated) = entries.get(secret_hash)?;
-        (fetched.elapsed() < TTL).then(|| authenticated.clone())
+        self.entries.get(secret_hash)
     }
 
     pub fn put(&self, secret_hash: &[u8], authenticated: Authenticated) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(secret_hash.to_vec(), (Instant::now(), authenticated));
-        }
+        self.entries.put(secret_hash.to_vec(), authenticated);
     }
 
     /// Where a session acts (its first workspace, or the one its header names).
     #[must_use]
     pub fn acting(&self, user: UserId, header: Option<WorkspaceId>) -> Option<Acting> {
-        let acting = self.acting.lock().ok()?;
-        let (fetched, found) = acting.get(&(user, header))?;
-        (fetched.elapsed() < TTL).then_some(*found)
+        self.acting.get(&(user, header))
     }
 
     pub fn put_acting(&self, user: UserId, header: Option<WorkspaceId>, found: Acting) {
-        if let Ok(mut acting) = self.acting.lock() {
-            if acting.len() >= MAX_ENTRIES {
-                acting.clear();
-            }
-            acting.insert((user, header), (Instant::now(), found));
-        }
+        self.acting.put((user, header), found);
     }
 
     pub fn forget_all(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
-        if let Ok(mut acting) = self.acting.lock() {
-            acting.clear();
-        }
+        self.entries.forget_all();
+        self.acting.forget_all();
     }
 }
 

@@ -11,10 +11,14 @@ mod signed;
 mod twilio;
 
 use axum::http::{HeaderMap, Uri};
-use callbase_app::integrations::require_kind;
+use std::sync::Arc;
+
+use callbase_app::calls::intake;
+use callbase_app::integrations::Receiver;
+use callbase_domain::call::CallReport;
 use callbase_domain::ingest::SignatureError;
 use callbase_domain::{CallId, IntegrationId, IntegrationKind, WorkspaceId};
-use callbase_store::{Integration, Reported};
+use callbase_store::Reported;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -54,11 +58,8 @@ impl From<&Reported> for IngestOut {
     }
 }
 
-/// An integration of `kind` in `workspace`, with its secrets opened.
-struct Delivery {
-    integration: Integration,
-    secrets: std::collections::BTreeMap<String, String>,
-}
+/// An integration of `kind` in `workspace`, ready to receive (its secrets opened).
+struct Delivery(Arc<Receiver>);
 
 impl Delivery {
     async fn find(
@@ -67,21 +68,25 @@ impl Delivery {
         id: IntegrationId,
         kind: IntegrationKind,
     ) -> ApiResult<Self> {
-        let integrations = state.integrations();
-        let integration = integrations.find(workspace, id).await?;
-        require_kind(&integration, kind)?;
-        let secrets = integrations.open_secrets(&integration)?;
-        Ok(Self { integration, secrets })
+        Ok(Self(state.integrations().receiver(workspace, id, kind).await?))
     }
 
+    /// A secret's bytes; none when the integration has no secret of that name.
     fn secret(&self, name: &str) -> &[u8] {
-        self.secrets.get(name).map(String::as_bytes).unwrap_or_default()
+        self.0.secret(name).map(str::as_bytes).unwrap_or_default()
+    }
+
+    /// Takes a provider's report about a call in.
+    async fn take(&self, state: &AppState, report: &CallReport) -> ApiResult<Reported> {
+        let workspace = self.0.integration.workspace_id;
+        let region = self.0.region.as_ref();
+        Ok(intake::take_report(state.store.as_ref(), workspace, region, report).await?)
     }
 
     /// A refused signature: counted on the integration, so an operator sees a misconfigured
     /// provider, and answered 403 without saying more than why.
     fn refuse(&self, state: &AppState, err: SignatureError) -> ApiError {
-        let integration = &self.integration;
+        let integration = &self.0.integration;
         state.activity.signature_failure(integration.workspace_id, integration.id, err.reason());
         tracing::warn!(integration = %integration.id, reason = err.reason(), "webhook refused");
         ApiError::new(ErrorCode::InvalidSignature, format!("signature: {}", err.reason()))
@@ -90,7 +95,7 @@ impl Delivery {
 
     /// One event accepted.
     fn accepted(&self, state: &AppState) {
-        state.activity.event(self.integration.workspace_id, self.integration.id);
+        state.activity.event(self.0.integration.workspace_id, self.0.integration.id);
     }
 }
 

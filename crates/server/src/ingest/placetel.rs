@@ -5,7 +5,6 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use callbase_app::calls::intake;
 use callbase_domain::ingest::{Form, placetel};
 use callbase_domain::{IntegrationId, IntegrationKind, WorkspaceId, now};
 
@@ -41,7 +40,7 @@ pub async fn placetel_notify(
     )
     .map_err(|err| delivery.refuse(&state, err))?;
     let report = placetel::call_report(&Form::parse(&body)?, now())?;
-    let reported = intake::take_report(state.store.as_ref(), workspace, &report).await?;
+    let reported = delivery.take(&state, &report).await?;
     delivery.accepted(&state);
     Ok(Json(IngestOut::from(&reported)))
 }

@@ -236,8 +236,8 @@ async fn answer(state: &AppState, url: &str, fetcher: &Fetcher<'_>) -> ApiResult
             .ok()
             .and_then(|api| api.host_str().map(str::to_owned));
         if api_host.as_deref() == url.host_str() {
-            let account = delivery.integration.config.get("account_sid").and_then(|v| v.as_str());
-            let token = delivery.secrets.get("auth_token");
+            let account = delivery.0.integration.config.get("account_sid").and_then(|v| v.as_str());
+            let token = delivery.0.secret("auth_token");
             request = request.basic_auth(account.unwrap_or_default(), token);
         }
     }

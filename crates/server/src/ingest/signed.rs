@@ -6,7 +6,6 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use callbase_app::calls::intake;
 use callbase_domain::ingest::recorder::{self, RecorderEvent};
 use callbase_domain::ingest::signed::verify_callbase_signature;
 use callbase_domain::ingest::sip_webhook::{self, SipWebhookEvent};
@@ -54,7 +53,7 @@ pub async fn sip_event(
     let delivery = Delivery::find(&state, workspace, id, IntegrationKind::SipWebhook).await?;
     verify(&state, &delivery, &headers, &body)?;
     let report = sip_webhook::call_report(&body, now())?;
-    let reported = intake::take_report(state.store.as_ref(), workspace, &report).await?;
+    let reported = delivery.take(&state, &report).await?;
     delivery.accepted(&state);
     Ok(Json(IngestOut::from(&reported)))
 }

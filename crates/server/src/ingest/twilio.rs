@@ -4,7 +4,6 @@
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::HeaderMap;
-use callbase_app::calls::intake;
 use callbase_domain::ingest::Form;
 use callbase_domain::ingest::twilio::{self as parse, SignatureAlgorithm, SignedParams};
 use callbase_domain::{IntegrationId, IntegrationKind, WorkspaceId, now};
@@ -61,7 +60,7 @@ pub async fn twilio_voice(
     let delivery = Delivery::find(&state, workspace, id, IntegrationKind::Twilio).await?;
     let form = verified_form(&state, &delivery, &headers, &uri, &body)?;
     let report = parse::call_report(&form, now())?;
-    let reported = intake::take_report(state.store.as_ref(), workspace, &report).await?;
+    let reported = delivery.take(&state, &report).await?;
     delivery.accepted(&state);
     Ok(Json(IngestOut::from(&reported)))
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use callbase_domain::{
-    BlockId, BlockPattern, E164, Timestamp, WorkspaceId, from_micros, to_micros,
+    BlockId, BlockPattern, E164, Timestamp, WorkspaceId, from_micros, is_blocked, to_micros,
 };
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ const BLOCK_COLUMNS: &str =
     "b.id, b.workspace_id, b.kind, b.pattern, b.reason, b.expires_at, b.created_by, b.created_at";
 
 #[derive(sqlx::FromRow)]
-struct BlockRow {
+pub(crate) struct BlockRow {
     id: Uuid,
     workspace_id: Uuid,
     kind: String,
@@ -190,19 +190,7 @@ impl BlocklistStore for SqlStore {
         number: &E164,
         at: Timestamp,
     ) -> StoreResult<Vec<BlockEntry>> {
-        let digits = number.digits();
-        let prefixes: Vec<&str> = (1..=digits.len()).map(|end| &digits[..end]).collect();
-        let placeholders = vec!["?"; prefixes.len()].join(", ");
-        let mut select = Select::new(&format!("SELECT {BLOCK_COLUMNS} FROM blocklist b"));
-        select
-            .and("b.workspace_id = ?", Arg::Uuid(workspace.into()))
-            .and_each(
-                &format!("b.pattern IN ({placeholders})"),
-                prefixes.iter().map(|p| Arg::Text((*p).to_owned())).collect(),
-            )
-            .and("b.expires_at IS NULL OR b.expires_at > ?", Arg::Int(to_micros(at)));
-        let page = PageRequest::first(PageRequest::MAX_LIMIT);
-        let (sql, args) = select.page("b.id", &page);
+        let (sql, args) = candidates(workspace, &[number], at);
         let rows: Vec<BlockRow> = read!(self, pool => {
             bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await
         })?;
@@ -210,3 +198,75 @@ impl BlocklistStore for SqlStore {
         Ok(entries.into_iter().filter(|entry| entry.pattern.matches(number)).collect())
     }
 }
+
+/// Numbers per candidate lookup: up to 15 prefixes each stay far below either database's
+/// parameter limit.
+pub(crate) const NUMBERS_PER_LOOKUP: usize = 50;
+
+/// The statement reading the entries of `workspace` in force at `at` that may block any of
+/// `numbers`: one indexed lookup of all their prefixes. Which really do is the domain's
+/// rule ([`BlockPattern::matches`]).
+pub(crate) fn candidates(
+    workspace: WorkspaceId,
+    numbers: &[&E164],
+    at: Timestamp,
+) -> (String, Vec<Arg>) {
+    let mut prefixes: Vec<&str> = numbers
+        .iter()
+        .flat_map(|number| {
+            let digits = number.digits();
+            (1..=digits.len()).map(move |end| &digits[..end])
+        })
+        .collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    let placeholders = vec!["?"; prefixes.len()].join(", ");
+    let mut select = Select::new(&format!("SELECT {BLOCK_COLUMNS} FROM blocklist b"));
+    select
+        .and("b.workspace_id = ?", Arg::Uuid(workspace.into()))
+        .and_each(
+            &format!("b.pattern IN ({placeholders})"),
+            prefixes.iter().map(|p| Arg::Text((*p).to_owned())).collect(),
+        )
+        .and("b.expires_at IS NULL OR b.expires_at > ?", Arg::Int(to_micros(at)));
+    select.finish()
+}
+
+/// Which of `numbers` the candidate `rows` block at `at`.
+pub(crate) fn blocked_by(
+    rows: Vec<BlockRow>,
+    numbers: &[&E164],
+    at: Timestamp,
+) -> StoreResult<Vec<E164>> {
+    let entries: Vec<BlockEntry> = convert_all(rows)?;
+    Ok(numbers
+        .iter()
+        .filter(|number| {
+            is_blocked(entries.iter().map(|entry| (&entry.pattern, entry.expires_at)), number, at)
+        })
+        .map(|number| (*number).clone())
+        .collect())
+}
+
+/// Which of `$numbers` (`&[&E164]`) are on the do-not-call list of `$workspace` at `$at`,
+/// read through `$executor` (inside a write's transaction); evaluates to
+/// `StoreResult<Vec<E164>>`.
+macro_rules! blocked_numbers {
+    ($executor:expr, $workspace:expr, $numbers:expr, $at:expr) => {
+        async {
+            let numbers: &[&callbase_domain::E164] = $numbers;
+            let mut blocked = Vec::new();
+            for chunk in numbers.chunks($crate::sql::blocklist::NUMBERS_PER_LOOKUP) {
+                let (sql, args) = $crate::sql::blocklist::candidates($workspace, chunk, $at);
+                let rows: Vec<$crate::sql::blocklist::BlockRow> =
+                    $crate::sql::select::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args)
+                        .fetch_all(&mut *$executor)
+                        .await?;
+                blocked.extend($crate::sql::blocklist::blocked_by(rows, chunk, $at)?);
+            }
+            Ok::<_, $crate::StoreError>(blocked)
+        }
+        .await
+    };
+}
+pub(crate) use blocked_numbers;

@@ -3,14 +3,15 @@
 
 use async_trait::async_trait;
 use callbase_domain::call::{
-    Call, CallCommand, CallEvent, CallReport, CallStatus, Counters, RollupKey, Source, apply,
-    apply_report, rollup_delta,
+    Call, CallCommand, CallEvent, CallReport, CallStart, CallStatus, Counters, ReportedCall,
+    RollupKey, Source, apply, apply_report, rollup_delta, started_by,
 };
 use callbase_domain::{CallId, WorkspaceId, now};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::insert_audit;
+use super::blocklist::blocked_numbers;
 use super::call_query::IndexPage;
 use super::call_rows::{
     CALL_COLUMNS, CallRow, EVENT_COLUMNS, EventRow, INSERT_CALL, UPDATE_CALL, bind_call,
@@ -85,7 +86,7 @@ macro_rules! command_in {
 
 /// Applies a provider's report inside `$tx`; evaluates to `StoreResult<Reported>`.
 macro_rules! report_in {
-    ($tx:expr, $workspace:expr, $report:expr, $fresh:expr, $lock:expr) => {
+    ($tx:expr, $workspace:expr, $report:expr, $start:expr, $lock:expr) => {
         async {
             let workspace: WorkspaceId = $workspace;
             let report: &CallReport = $report;
@@ -107,7 +108,16 @@ macro_rules! report_in {
                 return Ok(Reported::Duplicate(stored.clone()));
             }
             let before = stored.clone();
-            let (mut call, events) = apply_report(stored, $fresh, report);
+            let start: &CallStart = $start;
+            let target = match stored {
+                Some(call) => ReportedCall::Stored(call),
+                None => ReportedCall::Started(flag_if_blocked!(
+                    $tx,
+                    workspace,
+                    started_by(workspace, report, start)
+                )?),
+            };
+            let (mut call, events) = apply_report(target, start, report);
             let tz = workspace_time_zone!($tx, workspace)?;
             let Some(before) = before else {
                 insert_call!($tx, &call, None, &events, &tz);
@@ -122,6 +132,23 @@ macro_rules! report_in {
             }
             insert_events!($tx, &events)?;
             Ok::<_, StoreError>(Reported::Updated { call, events })
+        }
+        .await
+    };
+}
+
+/// `$call` (a `Call` a report starts) flagged `blocked` when its remote number is on the
+/// do-not-call list of `$workspace` now, read through `$tx`; evaluates to
+/// `StoreResult<Call>`.
+macro_rules! flag_if_blocked {
+    ($tx:expr, $workspace:expr, $call:expr) => {
+        async {
+            let mut call: Call = $call;
+            if let Some(number) = call.remote_e164() {
+                let listed = blocked_numbers!($tx, $workspace, &[&number], now())?;
+                call.blocked |= !listed.is_empty();
+            }
+            Ok::<Call, StoreError>(call)
         }
         .await
     };
@@ -200,9 +227,9 @@ pub(crate) async fn report_on_sqlite(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
     report: &CallReport,
-    fresh: &Call,
+    start: &CallStart,
 ) -> StoreResult<Reported> {
-    report_in!(tx, workspace, report, fresh, "")
+    report_in!(tx, workspace, report, start, "")
 }
 
 pub(crate) async fn command_on_sqlite(
@@ -306,10 +333,10 @@ impl CallStore for SqlStore {
         &self,
         workspace: WorkspaceId,
         report: &CallReport,
-        fresh: &Call,
+        start: &CallStart,
     ) -> StoreResult<Reported> {
         if let Some(group) = &self.group {
-            return group.report(workspace, report, fresh).await;
+            return group.report(workspace, report, start).await;
         }
         let lock = self.lock_suffix();
         // Two first reports about one call may race to create it: the loser's transaction
@@ -319,7 +346,7 @@ impl CallStore for SqlStore {
             attempts += 1;
             let outcome = write!(self, pool => async {
                 let mut tx = pool.begin().await?;
-                let outcome = report_in!(tx, workspace, report, fresh, lock)?;
+                let outcome = report_in!(tx, workspace, report, start, lock)?;
                 tx.commit().await?;
                 Ok(outcome)
             }

@@ -7,16 +7,20 @@
 //! writes it while this holds the write pool's connection.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use callbase_domain::call::{Call, CallCommand, CallEvent, CallReport, CallStatus, apply};
+use callbase_domain::call::{
+    Call, CallCommand, CallEvent, CallReport, CallStart, CallStatus, apply,
+};
 use callbase_domain::{CallId, WorkspaceId};
-use sqlx::{Acquire, AssertSqlSafe, SqlitePool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Acquire, AssertSqlSafe, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::call_rows::{CALL_COLUMNS, CallRow};
 use super::calls::{command_on_sqlite, create_on_sqlite, report_on_sqlite};
 use super::import::{EVENTS_PER_STATEMENT, insert_events_in_bulk};
+use super::report_batch::{ReportJob, report_batch_on_sqlite};
 use super::sqlite_appender::SqliteAppender;
 use super::timeline_inbox::{self, FOLD_AT, append_events_on_sqlite};
 use crate::{Commanded, Reported, StoreError, StoreResult};
@@ -26,6 +30,8 @@ const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
 /// A quiet spell this long folds the timeline inbox.
 const FOLD_WHEN_IDLE: Duration = Duration::from_millis(250);
+/// The longest the committer keeps the write connection from other writers.
+const HOLD_AT_MOST: Duration = Duration::from_millis(20);
 
 enum Job {
     Create {
@@ -44,7 +50,7 @@ enum Job {
     Report {
         workspace: WorkspaceId,
         report: Box<CallReport>,
-        fresh: Box<Call>,
+        start: Box<CallStart>,
         reply: oneshot::Sender<StoreResult<Reported>>,
     },
     /// A timeline entry that changes nothing on its call (`append_event`).
@@ -120,13 +126,13 @@ impl GroupCommit {
         &self,
         workspace: WorkspaceId,
         report: &CallReport,
-        fresh: &Call,
+        start: &CallStart,
     ) -> StoreResult<Reported> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Report {
             workspace,
             report: Box::new(report.clone()),
-            fresh: Box::new(fresh.clone()),
+            start: Box::new(start.clone()),
             reply,
         };
         self.requests.send(Request::Write(job)).await.map_err(|_| stopped())?;
@@ -173,11 +179,15 @@ async fn run(
     // Entries in the timeline inbox, as far as this run knows: an earlier run may have left
     // some, so the first quiet spell looks.
     let mut unfolded: usize = 1;
+    // The write connection, kept from one batch to the next while more wait: handing it
+    // back to the pool and taking it again is a trip through the server's busy runtime.
+    let mut held: Option<(PoolConnection<Sqlite>, Instant)> = None;
     loop {
         let next = if unfolded > 0 {
             match tokio::time::timeout(FOLD_WHEN_IDLE, queue.recv()).await {
                 Ok(next) => next,
                 Err(_quiet) => {
+                    held = None;
                     fold_logged(&pool, unfolded).await;
                     unfolded = 0;
                     continue;
@@ -190,16 +200,30 @@ async fn run(
         let (jobs, folds) = split(first, &mut queue);
         unfolded += jobs.iter().filter(|job| matches!(job, Job::Append { .. })).count();
         if !jobs.is_empty() {
-            match commit_batch(&pool, appender.as_ref(), jobs).await {
-                Ok(done) => answer(done, None),
-                Err((done, err)) => answer(done, Some(&err)),
+            let connection = match held.take() {
+                Some(held) => Ok(held),
+                None => pool.acquire().await.map(|connection| (connection, Instant::now())),
+            };
+            match connection {
+                Ok((mut connection, since)) => {
+                    match commit_batch(&mut connection, appender.as_ref(), jobs).await {
+                        Ok(done) => answer(done, None),
+                        Err((done, err)) => answer(done, Some(&err)),
+                    }
+                    if !queue.is_empty() && since.elapsed() < HOLD_AT_MOST {
+                        held = Some((connection, since));
+                    }
+                }
+                Err(err) => answer(jobs.into_iter().map(unrun).collect(), Some(&err)),
             }
         }
         if !folds.is_empty() {
+            held = None;
             if fold_and_answer(&pool, folds).await {
                 unfolded = 0;
             }
         } else if unfolded >= FOLD_AT {
+            held = None;
             fold_logged(&pool, unfolded).await;
             unfolded = 0;
         }
@@ -247,26 +271,20 @@ async fn fold_logged(pool: &SqlitePool, unfolded: usize) {
 
 /// Runs `jobs` in one transaction. On a failed commit, every job is answered with it.
 async fn commit_batch(
-    pool: &SqlitePool,
+    connection: &mut PoolConnection<Sqlite>,
     appender: Option<&SqliteAppender>,
     jobs: Vec<Job>,
 ) -> Result<Vec<Done>, (Vec<Done>, sqlx::Error)> {
-    let mut connection = match pool.acquire().await {
-        Ok(connection) => connection,
-        Err(err) => return Err((jobs.into_iter().map(unrun).collect(), err)),
-    };
     let lean_only = jobs.iter().all(|job| matches!(job, Job::Append { .. }));
     // The appender writes while `connection` is held, so no other write overlaps.
     if let (true, Some(appender)) = (lean_only, appender) {
-        let done = run_lean_appends_on(appender, jobs).await;
-        drop(connection);
-        return Ok(done);
+        return Ok(run_lean_appends_on(appender, jobs).await);
     }
     // Timeline entries alone that fit one statement need no transaction: the insert (which
     // also checks their calls and returns their statuses) commits and syncs by itself, all
     // or nothing, one round trip to SQLite's thread instead of four.
     if lean_only && jobs.len() <= EVENTS_PER_STATEMENT {
-        return Ok(run_lean_appends(&mut connection, jobs).await);
+        return Ok(run_lean_appends(connection, jobs).await);
     }
     let mut tx = match connection.begin().await {
         Ok(tx) => tx,
@@ -277,9 +295,14 @@ async fn commit_batch(
     // calls and one insert serve them all. Everything else runs one by one.
     let (lean, rest): (Vec<Job>, Vec<Job>) =
         jobs.into_iter().partition(|job| matches!(job, Job::Append { .. }));
-    let (appends, others): (Vec<Job>, Vec<Job>) = rest.into_iter().partition(is_append);
+    let (appends, rest): (Vec<Job>, Vec<Job>) = rest.into_iter().partition(is_append);
+    let (reports, others): (Vec<Job>, Vec<Job>) =
+        rest.into_iter().partition(|job| matches!(job, Job::Report { .. }));
     if !lean.is_empty() {
         done.extend(run_lean_appends_in_savepoint(&mut tx, lean).await);
+    }
+    if !reports.is_empty() {
+        done.extend(run_reports(&mut tx, reports).await);
     }
     for job in others {
         done.push(run_in_savepoint(&mut tx, job).await);
@@ -290,6 +313,52 @@ async fn commit_batch(
     match tx.commit().await {
         Ok(()) => Ok(done),
         Err(err) => Err((done, err)),
+    }
+}
+
+/// Runs the provider reports of `jobs` (all `Job::Report`) as one batch in a savepoint; when
+/// the batch fails, one by one, each in its own.
+async fn run_reports(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, jobs: Vec<Job>) -> Vec<Done> {
+    let batched: StoreResult<Vec<Reported>> = async {
+        let batch: Vec<ReportJob<'_>> = jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Report { workspace, report, start, .. } => {
+                    Some(ReportJob { workspace: *workspace, report, start })
+                }
+                _ => None,
+            })
+            .collect();
+        let mut savepoint = tx.begin().await?;
+        match report_batch_on_sqlite(&mut savepoint, &batch).await {
+            Ok(answers) => {
+                savepoint.commit().await?;
+                Ok(answers)
+            }
+            Err(err) => {
+                savepoint.rollback().await?;
+                Err(err)
+            }
+        }
+    }
+    .await;
+    match batched {
+        Ok(answers) => jobs
+            .into_iter()
+            .zip(answers)
+            .filter_map(|(job, answer)| match job {
+                Job::Report { reply, .. } => Some(Done::Report(reply, Box::new(Ok(answer)))),
+                _ => None,
+            })
+            .collect(),
+        Err(err) => {
+            tracing::debug!(error = %err, reports = jobs.len(), "report batch failed; one by one");
+            let mut done = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                done.push(run_in_savepoint(tx, job).await);
+            }
+            done
+        }
     }
 }
 
@@ -465,8 +534,8 @@ async fn run_in_savepoint(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: Job
                 command_on_sqlite(&mut savepoint, workspace, id, command, actor.as_deref()).await;
             Done::Command(reply, Box::new(result))
         }
-        Job::Report { workspace, report, fresh, reply } => {
-            let result = report_on_sqlite(&mut savepoint, workspace, &report, &fresh).await;
+        Job::Report { workspace, report, start, reply } => {
+            let result = report_on_sqlite(&mut savepoint, workspace, &report, &start).await;
             Done::Report(reply, Box::new(result))
         }
         Job::Append { workspace, event, reply } => {

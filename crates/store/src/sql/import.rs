@@ -11,10 +11,10 @@ use super::{Pools, SqlStore, write};
 use crate::{StoreError, StoreResult};
 
 /// Rows per INSERT statement (37 parameters a call stay under SQLite's 32,766).
-const CALLS_PER_STATEMENT: usize = 100;
+pub(crate) const CALLS_PER_STATEMENT: usize = 100;
 pub(crate) const EVENTS_PER_STATEMENT: usize = 500;
 
-const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, external_id, \
+pub(crate) const CALL_INSERT_HEAD: &str = "INSERT INTO calls (id, workspace_id, source, external_id, \
      direction, status, from_number, from_name, to_number, to_name, remote_number, from_rev, \
      to_rev, user_id, agent_id, lead_id, phone_number_id, parent_call_id, started_at, \
      answered_at, ended_at, ring_seconds, talk_seconds, duration, end_reason, sip_call_id, \

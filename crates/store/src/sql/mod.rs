@@ -15,6 +15,7 @@ mod indexes;
 mod integrations;
 mod pg_appends;
 mod recordings;
+mod report_batch;
 mod rollups;
 mod rows;
 mod select;

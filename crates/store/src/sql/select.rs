@@ -79,6 +79,11 @@ impl Select {
         self
     }
 
+    /// Closes the query as it is: every row it matches.
+    pub(crate) fn finish(self) -> (String, Vec<Arg>) {
+        (self.sql, self.args)
+    }
+
     /// Pages by `key_column` (a UUIDv7, so creation order) and closes the query.
     pub(crate) fn page(mut self, key_column: &str, page: &PageRequest) -> (String, Vec<Arg>) {
         if let Some(after) = page.after {

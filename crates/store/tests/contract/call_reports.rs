@@ -1,14 +1,14 @@
 //! Contract cases for provider reports (`report_call`): created once, moved by later reports
 //! in any order, unchanged by a repeated delivery, with the rollups kept current.
 
-use callbase_domain::WorkspaceId;
-use callbase_domain::call::{Call, CallReport, CallStatus, Direction, EventType, Source};
-use callbase_store::{Reported, Store};
+use callbase_domain::call::{CallReport, CallStart, CallStatus, Direction, EventType, Source};
+use callbase_domain::{BlockId, BlockPattern, WorkspaceId, now};
+use callbase_store::{BlockEntry, Reported, Store};
 use serde_json::json;
 
 use super::call_rollups::{recomputed, rollups};
 use super::calls::at_second;
-use super::new_workspace;
+use super::{audit, new_workspace};
 
 fn report(external_id: &str, status: CallStatus, second: i64) -> CallReport {
     CallReport {
@@ -30,24 +30,8 @@ fn report(external_id: &str, status: CallStatus, second: i64) -> CallReport {
     }
 }
 
-/// The call the intake would start for `report`.
-fn fresh(workspace: WorkspaceId, report: &CallReport) -> Call {
-    Call {
-        external_id: Some(report.external_id.clone()),
-        from_number: report.from_number.clone(),
-        to_number: report.to_number.clone(),
-        ..Call::started(
-            workspace,
-            report.source.clone(),
-            Direction::Outbound,
-            CallStatus::Initiated,
-            report.at,
-        )
-    }
-}
-
 async fn send(store: &dyn Store, workspace: WorkspaceId, report: &CallReport) -> Reported {
-    store.report_call(workspace, report, &fresh(workspace, report)).await.expect("report")
+    store.report_call(workspace, report, &CallStart::default()).await.expect("report")
 }
 
 pub(crate) async fn reports_make_one_call_whatever_their_order(store: &dyn Store) {
@@ -92,14 +76,101 @@ pub(crate) async fn reports_make_one_call_whatever_their_order(store: &dyn Store
     );
 }
 
+/// Many reports at once (the SQLite committer batches them): the same calls, timelines and
+/// rollups as one by one, each redelivery a duplicate, whatever the batches held.
+pub(crate) async fn concurrent_reports_end_like_sequential_ones(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let statuses = [
+        (CallStatus::Completed, 1_750_000_040),
+        (CallStatus::Initiated, 1_750_000_000),
+        (CallStatus::InProgress, 1_750_000_010),
+        (CallStatus::Ringing, 1_750_000_002),
+    ];
+    let calls = 40;
+    // Each call's reports twice, calls interleaved: batches hold several reports of a call,
+    // a report and its redelivery, and reports of calls created in the same batch.
+    let mut reports = Vec::new();
+    for _delivery in 0..2 {
+        for (status, second) in statuses {
+            for n in 0..calls {
+                reports.push(report(&format!("CAbatch{n}"), status, second));
+            }
+        }
+    }
+    let outcomes =
+        futures_util::future::join_all(reports.iter().map(|r| send(store, workspace, r))).await;
+    let created = outcomes.iter().filter(|o| matches!(o, Reported::Created { .. })).count();
+    assert_eq!(created, calls, "one call created per external id");
+    let duplicates = outcomes.iter().filter(|o| matches!(o, Reported::Duplicate(_))).count();
+    assert_eq!(duplicates, calls * statuses.len(), "each redelivery changes nothing");
+    let source = Source::parse("twilio").expect("source");
+    for n in 0..calls {
+        let sid = format!("CAbatch{n}");
+        let call = store
+            .call_by_external_id(workspace, &source, &sid)
+            .await
+            .expect("read")
+            .expect("the call");
+        assert_eq!(call.status, CallStatus::Completed, "{sid}");
+        assert_eq!(call.started_at, at_second(1_750_000_000), "{sid}");
+        assert_eq!(call.answered_at, Some(at_second(1_750_000_010)), "{sid}");
+        assert_eq!(call.raw.len(), 4, "{sid}: one payload per report");
+        let timeline = store.call_events(workspace, call.id).await.expect("timeline");
+        assert_eq!(timeline.len(), 4, "{sid}: one entry per report");
+    }
+    assert_eq!(
+        rollups(store, workspace).await,
+        recomputed(store, workspace, "Europe/Berlin").await
+    );
+}
+
+/// A call a report creates is flagged when its remote number is on the do-not-call list
+/// then, whether the report comes alone or with others; a number elsewhere is not.
+pub(crate) async fn reports_flag_calls_to_numbers_on_the_do_not_call_list(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let entry = BlockEntry {
+        id: BlockId::new(),
+        workspace_id: workspace,
+        pattern: BlockPattern::prefix("+49 40").expect("prefix"),
+        reason: None,
+        expires_at: None,
+        created_by: None,
+        created_at: now(),
+    };
+    store
+        .create_block(&entry, &audit(Some(workspace), "blocklist.create", entry.id))
+        .await
+        .expect("block");
+    // Outbound: the remote number is the one called.
+    let mut listed = report("CAlisted", CallStatus::Initiated, 1);
+    listed.to_number = Some("+4940555666".into());
+    let mut other = report("CAother", CallStatus::Initiated, 1);
+    other.to_number = Some("+4930555666".into());
+    assert!(send(store, workspace, &listed).await.call().blocked);
+    assert!(!send(store, workspace, &other).await.call().blocked);
+    let together: Vec<CallReport> = (0..20)
+        .map(|n| {
+            let mut r = report(&format!("CAmany{n}"), CallStatus::Ringing, 2);
+            r.to_number = Some(format!("+49{}0555{n:03}", if n % 2 == 0 { 40 } else { 30 }));
+            r
+        })
+        .collect();
+    let outcomes =
+        futures_util::future::join_all(together.iter().map(|r| send(store, workspace, r))).await;
+    for (n, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(outcome.call().blocked, n % 2 == 0, "CAmany{n}");
+    }
+    let elsewhere = new_workspace(store, None).await.id;
+    assert!(!send(store, elsewhere, &listed).await.call().blocked);
+}
+
 pub(crate) async fn child_legs_are_listed_with_their_parent(store: &dyn Store) {
     let workspace = new_workspace(store, None).await.id;
     let parent = send(store, workspace, &report("CAparent", CallStatus::InProgress, 100)).await;
     let mut child = report("CAchild", CallStatus::Ringing, 101);
     child.parent_external_id = Some("CAparent".into());
-    let mut fresh_child = fresh(workspace, &child);
-    fresh_child.parent_call_id = Some(parent.call().id);
-    let child = store.report_call(workspace, &child, &fresh_child).await.expect("child");
+    let start = CallStart { parent_call_id: Some(parent.call().id), ..CallStart::default() };
+    let child = store.report_call(workspace, &child, &start).await.expect("child");
     let legs = store.call_legs(workspace, parent.call().id).await.expect("legs");
     assert_eq!(legs.iter().map(|c| c.id).collect::<Vec<_>>(), vec![child.call().id]);
     let other = new_workspace(store, None).await.id;

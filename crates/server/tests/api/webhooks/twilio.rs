@@ -89,6 +89,14 @@ async fn status_callbacks_make_one_call_whatever_their_order(app: TestApp) {
     assert_eq!(desk.integration["auth_token_set"], true);
     assert!(!desk.integration.to_string().contains(AUTH_TOKEN), "the token is never answered");
     let path = desk.hook("twilio/voice");
+    // The number called is on the do-not-call list: the call is flagged when created.
+    app.post("/api/v1/blocklist")
+        .token(&desk.token)
+        .header("x-workspace-id", &desk.workspace)
+        .json(&json!({ "pattern": "+14155551212" }))
+        .send()
+        .await
+        .expect(201);
     let events = [
         callback("CAparent", "initiated", 0, "Tue, 10 Nov 2026 18:47:10 +0000"),
         callback("CAparent", "ringing", 1, "Tue, 10 Nov 2026 18:47:12 +0000"),
@@ -118,6 +126,7 @@ async fn status_callbacks_make_one_call_whatever_their_order(app: TestApp) {
     assert_eq!(detail["status"], "completed");
     assert_eq!(detail["direction"], "outbound");
     assert_eq!(detail["from_number"], "+14155552345");
+    assert_eq!(detail["blocked"], true, "its number is on the do-not-call list");
     assert_eq!(detail["started_at"].as_str().map(|t| &t[..19]), Some("2026-11-10T18:47:10"));
     assert_eq!(detail["answered_at"].as_str().map(|t| &t[..19]), Some("2026-11-10T18:47:20"));
     assert_eq!(detail["ended_at"].as_str().map(|t| &t[..19]), Some("2026-11-10T18:47:50"));
