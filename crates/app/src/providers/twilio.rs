@@ -350,7 +350,7 @@ impl TwilioClient {
 
     /// Whether `url` is on the API's scheme, host and port: the only place credentials go.
     fn is_api_origin(&self, url: &Url) -> bool {
-        url.origin() == self.api_base.origin()
+        takes_credentials(&self.api_base, url)
     }
 
     fn api_url(&self, segments: &[&str]) -> Url {
@@ -361,6 +361,14 @@ impl TwilioClient {
         }
         url
     }
+}
+
+/// Whether a request to `url` may carry the account's credentials: only on the scheme, host
+/// and port of the API at `api_base` (a recording URL on another port or over plain HTTP gets
+/// none).
+#[must_use]
+pub fn takes_credentials(api_base: &Url, url: &Url) -> bool {
+    url.origin() == api_base.origin()
 }
 
 /// What a non-2xx answer means: from the API, 401 is `Unauthorized` and another 4xx Twilio's

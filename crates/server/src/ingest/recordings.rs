@@ -4,6 +4,7 @@
 //! changes nothing.
 
 use callbase_app::egress::Answer;
+use callbase_app::providers::twilio::takes_credentials;
 use callbase_domain::call::{Call, CallRef, RecordingReport, ReportedRecordingStatus};
 use callbase_domain::recording::{Recording, RecordingStatus};
 use callbase_domain::{CallId, RecordingId, WorkspaceId, now};
@@ -21,7 +22,7 @@ use crate::state::AppState;
 pub enum Fetcher<'a> {
     /// As the URL stands (a recorder's `file_url`).
     Plain,
-    /// With the Twilio account's credentials, which go only to Twilio's API host.
+    /// With the Twilio account's credentials, which go only to the origin of Twilio's API.
     Twilio(&'a Delivery),
 }
 
@@ -222,7 +223,7 @@ async fn fetch(
 }
 
 /// The media's answer through the egress client, with Twilio's credentials when the URL is
-/// on Twilio's API host (never anywhere else).
+/// on the origin of Twilio's API (scheme, host and port; never anywhere else).
 async fn answer(state: &AppState, url: &str, fetcher: &Fetcher<'_>) -> ApiResult<Answer> {
     let limit = state.settings.recording_max_bytes;
     let url = state.egress.parse_url(url).map_err(|err| egress_refusal(&err, limit))?;
@@ -232,10 +233,8 @@ async fn answer(state: &AppState, url: &str, fetcher: &Fetcher<'_>) -> ApiResult
         .request(reqwest::Method::GET, &url, deadline)
         .map_err(|err| egress_refusal(&err, limit))?;
     if let Fetcher::Twilio(delivery) = fetcher {
-        let api_host = reqwest::Url::parse(&state.settings.twilio_api_url)
-            .ok()
-            .and_then(|api| api.host_str().map(str::to_owned));
-        if api_host.as_deref() == url.host_str() {
+        let api = reqwest::Url::parse(&state.settings.twilio_api_url).ok();
+        if api.is_some_and(|api| takes_credentials(&api, &url)) {
             let account = delivery.0.integration.config.get("account_sid").and_then(|v| v.as_str());
             let token = delivery.0.secret("auth_token");
             request = request.basic_auth(account.unwrap_or_default(), token);

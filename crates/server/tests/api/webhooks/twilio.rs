@@ -273,4 +273,33 @@ async fn a_completed_recording_is_fetched_from_a_local_server_answering_as_twili
     assert_eq!(call["has_recording"], true);
     let recordings = desk.get(&app, "/api/v1/recordings").await;
     assert_eq!(recordings["data"].as_array().map(Vec::len), Some(1), "one recording, fetched once");
+
+    // A recording URL on Twilio's host but another origin (here another port) is fetched
+    // without the account's credentials.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen_here = seen.clone();
+    let elsewhere = Router::new().fallback(move |headers: HeaderMap| {
+        let seen = seen_here.clone();
+        async move {
+            seen.lock().expect("seen").push(headers.contains_key("authorization"));
+            (StatusCode::OK, [("content-type", "audio/x-wav")], wav_bytes(1000))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let other = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, elsewhere).await });
+    let fields = callback("CAelsewhere", "completed", 3, "Tue, 10 Nov 2026 18:49:50 +0000");
+    deliver(&app, &voice, &fields, AUTH_TOKEN).await.expect(200);
+    let mut moved = recording.clone();
+    for (name, value) in &mut moved {
+        match name.as_str() {
+            "CallSid" => *value = "CAelsewhere".to_owned(),
+            "RecordingSid" => *value = "RE1123456789abcdef0123456789abcdef".to_owned(),
+            "RecordingUrl" => *value = format!("{other}/Recordings/RE1"),
+            _ => {}
+        }
+    }
+    let reply = deliver(&app, &desk.hook("twilio/recording"), &moved, AUTH_TOKEN).await;
+    assert_eq!(reply.expect(200)["status"], "completed");
+    assert_eq!(*seen.lock().expect("seen"), vec![false], "no credentials to another origin");
 }
