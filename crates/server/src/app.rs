@@ -137,8 +137,8 @@ pub async fn serve(
 }
 
 /// Periodic upkeep: integration counts every two seconds, metrics buffers and idle
-/// rate-limit keys every ten seconds, recording
-/// retention every hour (the first pass a minute after start).
+/// rate-limit keys every ten seconds, recording retention and old intake receipts every
+/// hour (the first pass a minute after start).
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     let mut activity = tokio::time::interval(callbase_app::integrations::FLUSH_EVERY);
@@ -158,6 +158,10 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
             _ = retention.tick() => {
                 if let Err(err) = crate::http::recordings::retention::run_once(&state).await {
                     tracing::warn!(error = %err, "recording retention pass failed");
+                }
+                match callbase_app::calls::intake::forget_old_receipts(state.store.as_ref()).await {
+                    Ok(forgotten) => tracing::debug!(forgotten, "old intake receipts forgotten"),
+                    Err(err) => tracing::warn!(error = %err, "forgetting old intake receipts failed"),
                 }
             }
         }

@@ -261,6 +261,10 @@ pub trait CallStore {
         report: &CallReport,
         start: &CallStart,
     ) -> StoreResult<Reported>;
+    /// Forgets the receipts received before `before`, oldest first, a bounded number per
+    /// statement; answers how many. A delivery of one of those events again is then taken as
+    /// new.
+    async fn forget_receipts(&self, before: Timestamp) -> StoreResult<u64>;
     /// Records that `source` delivered the event named `receipt` about `call`; false when it
     /// had been delivered before (for events that change no call, such as a recording's).
     async fn claim_receipt(

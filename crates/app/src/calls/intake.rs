@@ -312,6 +312,20 @@ pub async fn take_report_with(
     Ok(store.report_call(workspace, report, &start).await?)
 }
 
+/// How long a source's events are remembered, so that a delivery of one again changes
+/// nothing: providers retry for hours (Twilio up to a day), never weeks.
+pub const RECEIPTS_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Forgets the receipts older than [`RECEIPTS_KEPT_FOR`]; answers how many.
+///
+/// # Errors
+/// The store's.
+pub async fn forget_old_receipts(store: &dyn Store) -> AppResult<u64> {
+    let kept_for = jiff::SignedDuration::try_from(RECEIPTS_KEPT_FOR).unwrap_or_default();
+    let before = now().checked_sub(kept_for).unwrap_or_else(|_| now());
+    Ok(store.forget_receipts(before).await?)
+}
+
 fn fingerprint(input: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(input).unwrap_or_default();
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()

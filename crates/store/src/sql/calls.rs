@@ -6,7 +6,7 @@ use callbase_domain::call::{
     Call, CallCommand, CallEvent, CallReport, CallStart, CallStatus, Counters, ReportedCall,
     RollupKey, Source, apply, apply_report, rollup_delta, started_by,
 };
-use callbase_domain::{CallId, WorkspaceId, now};
+use callbase_domain::{CallId, Timestamp, WorkspaceId, now};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
@@ -27,6 +27,9 @@ use crate::{
     AuditEntry, CallCursor, CallFilter, CallPage, CallPageRequest, CallPatch, CallSort, CallStore,
     Commanded, GroupKey, Logged, Reported, StatsGroup, StoreError, StoreResult,
 };
+
+/// Receipts deleted per statement: each holds the writer briefly.
+const RECEIPTS_PER_DELETE: i64 = 10_000;
 
 /// Inserts `$call` with its tags, events and rollup contribution through `$tx`.
 macro_rules! insert_call {
@@ -356,6 +359,28 @@ impl CallStore for SqlStore {
                     if attempts < 3
                         && err.as_database_error().is_some_and(|db| db.is_unique_violation()) => {}
                 outcome => return outcome,
+            }
+        }
+    }
+
+    async fn forget_receipts(&self, before: Timestamp) -> StoreResult<u64> {
+        let mut forgotten = 0;
+        loop {
+            let deleted = write!(self, pool => {
+                sqlx::query(
+                    "DELETE FROM intake_receipts WHERE (workspace_id, source, receipt) IN \
+                     (SELECT workspace_id, source, receipt FROM intake_receipts \
+                      WHERE received_at < $1 ORDER BY received_at LIMIT $2)",
+                )
+                .bind(callbase_domain::to_micros(before))
+                .bind(RECEIPTS_PER_DELETE)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+            })?;
+            forgotten += deleted;
+            if deleted < RECEIPTS_PER_DELETE.unsigned_abs() {
+                return Ok(forgotten);
             }
         }
     }

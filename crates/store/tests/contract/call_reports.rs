@@ -1,7 +1,9 @@
 //! Contract cases for provider reports (`report_call`): created once, moved by later reports
 //! in any order, unchanged by a repeated delivery, with the rollups kept current.
 
-use callbase_domain::call::{CallReport, CallStart, CallStatus, Direction, EventType, Source};
+use callbase_domain::call::{
+    Call, CallReport, CallStart, CallStatus, Direction, EventType, Source,
+};
 use callbase_domain::{BlockId, BlockPattern, WorkspaceId, now};
 use callbase_store::{BlockEntry, Reported, Store};
 use serde_json::json;
@@ -34,6 +36,12 @@ async fn send(store: &dyn Store, workspace: WorkspaceId, report: &CallReport) ->
     store.report_call(workspace, report, &CallStart::default()).await.expect("report")
 }
 
+/// The workspace's Twilio call with this call SID.
+async fn twilio_call(store: &dyn Store, workspace: WorkspaceId, sid: &str) -> Call {
+    let source = Source::parse("twilio").expect("source");
+    store.call_by_external_id(workspace, &source, sid).await.expect("read").expect("the call")
+}
+
 pub(crate) async fn reports_make_one_call_whatever_their_order(store: &dyn Store) {
     let workspace = new_workspace(store, None).await.id;
     let statuses = [
@@ -54,12 +62,7 @@ pub(crate) async fn reports_make_one_call_whatever_their_order(store: &dyn Store
             let again = send(store, workspace, &report(&sid, status, second)).await;
             assert!(matches!(again, Reported::Duplicate(_)), "{sid} {status}");
         }
-        let source = Source::parse("twilio").expect("source");
-        let call = store
-            .call_by_external_id(workspace, &source, &sid)
-            .await
-            .expect("read")
-            .expect("the call");
+        let call = twilio_call(store, workspace, &sid).await;
         assert_eq!(call.status, CallStatus::Completed, "{sid}");
         assert_eq!(call.started_at, at_second(1_750_000_000), "{sid}");
         assert_eq!(call.answered_at, Some(at_second(1_750_000_010)), "{sid}");
@@ -103,14 +106,9 @@ pub(crate) async fn concurrent_reports_end_like_sequential_ones(store: &dyn Stor
     assert_eq!(created, calls, "one call created per external id");
     let duplicates = outcomes.iter().filter(|o| matches!(o, Reported::Duplicate(_))).count();
     assert_eq!(duplicates, calls * statuses.len(), "each redelivery changes nothing");
-    let source = Source::parse("twilio").expect("source");
     for n in 0..calls {
         let sid = format!("CAbatch{n}");
-        let call = store
-            .call_by_external_id(workspace, &source, &sid)
-            .await
-            .expect("read")
-            .expect("the call");
+        let call = twilio_call(store, workspace, &sid).await;
         assert_eq!(call.status, CallStatus::Completed, "{sid}");
         assert_eq!(call.started_at, at_second(1_750_000_000), "{sid}");
         assert_eq!(call.answered_at, Some(at_second(1_750_000_010)), "{sid}");
@@ -162,6 +160,19 @@ pub(crate) async fn reports_flag_calls_to_numbers_on_the_do_not_call_list(store:
     }
     let elsewhere = new_workspace(store, None).await.id;
     assert!(!send(store, elsewhere, &listed).await.call().blocked);
+}
+
+/// Receipts received before the cut are forgotten, later ones kept: a redelivery of a
+/// forgotten event is taken as new, of a kept one still changes nothing.
+pub(crate) async fn old_receipts_are_forgotten(store: &dyn Store) {
+    let workspace = new_workspace(store, None).await.id;
+    let ringing = report("CAforget", CallStatus::Ringing, 2);
+    send(store, workspace, &ringing).await;
+    assert_eq!(store.forget_receipts(at_second(1)).await.expect("forget"), 0, "none that old");
+    assert!(matches!(send(store, workspace, &ringing).await, Reported::Duplicate(_)));
+    let cut = now() + jiff::SignedDuration::from_secs(1);
+    assert!(store.forget_receipts(cut).await.expect("forget") >= 1);
+    assert!(matches!(send(store, workspace, &ringing).await, Reported::Updated { .. }));
 }
 
 pub(crate) async fn child_legs_are_listed_with_their_parent(store: &dyn Store) {

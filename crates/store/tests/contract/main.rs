@@ -82,6 +82,7 @@ contract!(
     reports_make_one_call_whatever_their_order,
     concurrent_reports_end_like_sequential_ones,
     reports_flag_calls_to_numbers_on_the_do_not_call_list,
+    old_receipts_are_forgotten,
     child_legs_are_listed_with_their_parent,
 );
 
