@@ -5,10 +5,12 @@
 use std::io::Write;
 use std::time::Instant;
 
+use callbase_app::calls::Actor;
+use callbase_app::calls::intake::{NewCall, PreparedCall, prepare_call};
 use callbase_domain::call::{
-    Call, CallEvent, CallStatus, Direction, Dtmf, HoldChange, Source, StatusChange, TimelineEntry,
+    Call, CallEvent, CallStatus, Direction, Dtmf, HoldChange, Source, TimelineEntry,
 };
-use callbase_domain::{CallId, DisplayName, Email, Role, Timestamp, UserId, WorkspaceId, now};
+use callbase_domain::{DisplayName, Email, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
 use callbase_server::auth::hash_password;
 use callbase_store::{AuditEntry, NewUser, SqlStore, UserStore, WorkspaceStore};
 use jiff::tz::TimeZone;
@@ -55,7 +57,9 @@ struct Generator {
     users: Vec<UserId>,
     local_numbers: Vec<String>,
     customers: Vec<(String, Option<String>)>,
-    workspace: WorkspaceId,
+    /// Who logs the calls: the intake's rules as for a call logged through the API.
+    actor: Actor,
+    region: Option<RegionCode>,
 }
 
 /// A standard normal sample (Box–Muller).
@@ -89,7 +93,13 @@ fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
 }
 
 impl Generator {
-    fn new(seed: u64, tz: TimeZone, users: Vec<UserId>, workspace: WorkspaceId) -> Self {
+    fn new(
+        seed: u64,
+        tz: TimeZone,
+        users: Vec<UserId>,
+        actor: Actor,
+        region: Option<RegionCode>,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let local_numbers = (0..4).map(|i| format!("+49301234500{i}")).collect();
         let customers = (0..20_000)
@@ -109,7 +119,7 @@ impl Generator {
                 (number, name)
             })
             .collect();
-        Self { rng, tz, users, local_numbers, customers, workspace }
+        Self { rng, tz, users, local_numbers, customers, actor, region }
     }
 
     /// A moment in business hours of `date`, local time.
@@ -123,7 +133,9 @@ impl Generator {
         civil.to_zoned(self.tz.clone()).map_or_else(|_| now(), |zoned| zoned.timestamp())
     }
 
-    fn call(&mut self, started_at: Timestamp, events: &mut Vec<CallEvent>) -> Call {
+    /// A call as the intake logs it (`prepare_call`), with the holds and key presses of its
+    /// conversation added to its timeline.
+    fn call(&mut self, started_at: Timestamp, events: &mut Vec<CallEvent>) -> Result<Call, String> {
         let rng = &mut self.rng;
         let direction = [Direction::Inbound, Direction::Outbound, Direction::Internal]
             [weighted(rng, &[55, 40, 5])];
@@ -184,27 +196,41 @@ impl Generator {
         let notes = rng.random_bool(0.1).then(|| (*pick(rng, NOTES)).to_owned());
         let tags =
             if rng.random_bool(0.15) { vec![(*pick(rng, TAGS)).to_owned()] } else { Vec::new() };
-        let id = CallId::new();
-        let actor = Some(format!("provider:{source}"));
-        let entry =
-            |at: Timestamp, entry: TimelineEntry| CallEvent::new(id, at, actor.clone(), &entry);
-        let moved = |status: CallStatus| {
-            TimelineEntry::StatusChanged(StatusChange {
-                status,
-                applied: true,
-                current: status,
-                end_reason: None,
-                sip_code: None,
-            })
+        let input = NewCall {
+            source: Some(Source::parse(source).unwrap_or_else(|_| Source::api())),
+            external_id,
+            direction,
+            status: Some(status),
+            from_number,
+            from_name,
+            to_number,
+            to_name,
+            user_id: user,
+            agent_id: None,
+            lead_id: None,
+            phone_number_id: None,
+            started_at: Some(started_at),
+            answered_at,
+            ended_at: Some(ended_at),
+            end_reason: Some(if answered { "normal_clearing" } else { "no_answer" }.to_owned()),
+            sip_call_id: None,
+            disposition: None,
+            notes,
+            tags,
+            cost: None,
+            quality: None,
+            raw: None,
         };
-        let initial = if direction == Direction::Outbound {
-            CallStatus::Initiated
-        } else {
-            CallStatus::Ringing
+        let PreparedCall { mut call, events: initial, .. } =
+            prepare_call(&self.actor, input, self.region.as_ref())
+                .map_err(|err| format!("a generated call was refused: {err}"))?;
+        let rng = &mut self.rng;
+        events.extend(initial);
+        let label = Some(self.actor.label());
+        let entry = |at: Timestamp, entry: TimelineEntry| {
+            CallEvent::new(call.id, at, label.clone(), &entry)
         };
-        events.push(entry(started_at, moved(initial)));
         if let Some(answered_at) = answered_at {
-            events.push(entry(answered_at, moved(CallStatus::InProgress)));
             if rng.random_bool(0.08) {
                 let hold = answered_at + (rng.random_range(5..30) * 1_000_000).microseconds();
                 let on_hold = HoldChange { applied: true, current: CallStatus::OnHold };
@@ -220,26 +246,10 @@ impl Generator {
                 events.push(entry(answered_at + 2.seconds(), dtmf));
             }
         }
-        events.push(entry(ended_at, moved(status)));
-        let source = Source::parse(source).unwrap_or_else(|_| Source::api());
-        Call {
-            id,
-            external_id,
-            from_number,
-            from_name,
-            to_number,
-            to_name,
-            user_id: user,
-            answered_at,
-            ended_at: Some(ended_at),
-            end_reason: Some(if answered { "normal_clearing" } else { "no_answer" }.to_owned()),
-            notes,
-            tags,
-            has_recording: answered && rng.random_bool(0.3),
-            created_at: ended_at,
-            updated_at: ended_at,
-            ..Call::started(self.workspace, source, direction, status, started_at)
-        }
+        call.has_recording = answered && rng.random_bool(0.3);
+        call.created_at = ended_at;
+        call.updated_at = ended_at;
+        Ok(call)
     }
 }
 
@@ -312,6 +322,10 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
         .ok_or_else(|| format!("no workspace {}", plan.workspace))?;
     let tz = TimeZone::get(workspace.time_zone.as_str()).map_err(|e| e.to_string())?;
     let users = agents(store, plan.workspace).await?;
+    // The calls are logged as the workspace's first member would log them through the API.
+    let first = *users.first().ok_or("the workspace has no members")?;
+    let actor = Actor { workspace: plan.workspace, user: first, role: Role::Owner };
+    let region = workspace.region.clone();
     let days = plan.days.max(1);
     let today = now().to_zoned(tz.clone()).date();
     let first_day = today.checked_sub(i64::from(days).days()).map_err(|e| e.to_string())?;
@@ -330,9 +344,8 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<Call>, Vec<CallEvent>)>(2);
     let total = plan.calls;
     let seed = plan.seed;
-    let workspace_id = plan.workspace;
     let producer = tokio::task::spawn_blocking(move || {
-        let mut generator = Generator::new(seed, tz, users, workspace_id);
+        let mut generator = Generator::new(seed, tz, users, actor, region);
         let mut made = 0u64;
         let mut batch = (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH * 4));
         for (d, weight) in weights.iter().enumerate() {
@@ -349,7 +362,7 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
                 (0..share).map(|_| generator.business_moment(day)).collect();
             starts.sort();
             for started_at in starts {
-                let call = generator.call(started_at, &mut batch.1);
+                let call = generator.call(started_at, &mut batch.1)?;
                 batch.0.push(call);
                 made += 1;
                 if batch.0.len() == BATCH {
@@ -358,7 +371,7 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
                         (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH * 4)),
                     );
                     if sender.blocking_send(full).is_err() {
-                        return;
+                        return Ok(());
                     }
                 }
             }
@@ -366,6 +379,7 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
         if !batch.0.is_empty() {
             let _ = sender.blocking_send(batch);
         }
+        Ok::<(), String>(())
     });
     let started = Instant::now();
     // Building indexes once from sorted data beats maintaining them row by row. Should this
@@ -385,7 +399,7 @@ pub async fn generate(store: &SqlStore, plan: &DemoPlan) -> Result<(), String> {
         done += calls.len() as u64;
         progress(done, total, started);
     }
-    producer.await.map_err(|e| e.to_string())?;
+    producer.await.map_err(|e| e.to_string())??;
     eprintln!();
     if bulk {
         eprintln!("building indexes…");

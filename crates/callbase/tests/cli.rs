@@ -230,6 +230,30 @@ async fn cli_administers_the_same_database(backend: Backend) {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["workspace_id"], workspace.as_str());
 
+    // demo-data logs its calls by the intake's rules: the API reads them as it reads its own.
+    let mut demo = callbase();
+    demo.args(["demo-data", "--calls", "40", "--days", "3", "--seed", "3"]);
+    data(&mut demo);
+    let (ok, _, stderr) = run(&mut demo);
+    assert!(ok, "{stderr}");
+    let (status, calls) = get_json(&server.url, "/api/v1/calls?limit=100", secret.trim()).await;
+    assert_eq!(status, 200, "{calls}");
+    let calls = calls["data"].as_array().expect("calls").clone();
+    assert_eq!(calls.len(), 40);
+    for call in calls.iter().take(5) {
+        let id = call["id"].as_str().expect("id");
+        let (status, detail) =
+            get_json(&server.url, &format!("/api/v1/calls/{id}"), secret.trim()).await;
+        assert_eq!(status, 200, "{detail}");
+        let timeline = detail["timeline"].as_array().expect("timeline");
+        let last_status = timeline
+            .iter()
+            .filter(|entry| entry["type"] == "status_changed")
+            .map(|entry| entry["data"]["current"].clone())
+            .next_back();
+        assert_eq!(last_status, Some(detail["status"].clone()), "{detail}");
+    }
+
     let mut create = callbase();
     create.args([
         "user",

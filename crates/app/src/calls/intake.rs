@@ -4,7 +4,7 @@
 //! do-not-call flag and raw payload.
 
 use callbase_domain::call::{
-    Call, CallReport, CallStart, CallStatus, Cost, Direction, Source, check_consistency,
+    Call, CallEvent, CallReport, CallStart, CallStatus, Cost, Direction, Source, check_consistency,
     implied_status, initial_timeline, stored_number,
 };
 use callbase_domain::{E164, IntegrationId, RegionCode, Role, Timestamp, UserId, WorkspaceId, now};
@@ -84,16 +84,48 @@ pub enum Intake {
 /// # Errors
 /// An invalid field, an agent assigning someone else, a user not in the workspace, or a
 /// conflict as above.
-pub async fn log_call(store: &dyn Store, actor: &Actor, mut input: NewCall) -> AppResult<Intake> {
+pub async fn log_call(store: &dyn Store, actor: &Actor, input: NewCall) -> AppResult<Intake> {
+    let region = workspace_region(store, actor.workspace).await?;
+    let PreparedCall { mut call, events, fingerprint } =
+        prepare_call(actor, input, region.as_ref())?;
+    if let Some(user) = call.user_id {
+        check_member(store, actor.workspace, user, "user_id").await?;
+    }
+    call.blocked = is_blocked(store, actor.workspace, &call).await?;
+    log(store, call, &fingerprint, &events).await
+}
+
+/// A call as logging it makes it, before anything is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedCall {
+    pub call: Call,
+    /// Its initial timeline.
+    pub events: Vec<CallEvent>,
+    /// The input's fingerprint, which a retry must match.
+    pub fingerprint: String,
+}
+
+/// What [`log_call`] makes of `input` without the store: an agent's call is their own, the
+/// numbers are read in `region`, the start defaults, the status is implied by the
+/// timestamps and checked against them, the text fields bounded, and the initial timeline
+/// written. Whether the user is a member and whether the number is on the do-not-call list
+/// take the store, and are [`log_call`]'s. `callbase demo-data` makes its calls with this.
+///
+/// # Errors
+/// An invalid field, or an agent assigning someone else.
+pub fn prepare_call(
+    actor: &Actor,
+    mut input: NewCall,
+    region: Option<&RegionCode>,
+) -> AppResult<PreparedCall> {
     // An agent logs calls as their own. The retry fingerprint covers the user, so replaying
     // a colleague's payload is a conflict instead of handing back their call.
     if actor.role == Role::Agent && input.user_id.is_none() {
         input.user_id = Some(actor.user);
     }
-    let print = fingerprint(&input);
-    let region = workspace_region(store, actor.workspace).await?;
+    let fingerprint = fingerprint(&input);
     let number = |raw: Option<String>, field: &str| -> AppResult<Option<String>> {
-        Ok(text(field, raw, 64)?.map(|raw| stored_number(&raw, region.as_ref())))
+        Ok(text(field, raw, 64)?.map(|raw| stored_number(&raw, region)))
     };
     // A call cannot be answered or end before it started.
     let started_at = input.started_at.unwrap_or_else(|| {
@@ -105,10 +137,9 @@ pub async fn log_call(store: &dyn Store, actor: &Actor, mut input: NewCall) -> A
     check_consistency(status, started_at, input.answered_at, input.ended_at)?;
     if let Some(user) = input.user_id {
         actor.check_assignment(Some(user))?;
-        check_member(store, actor.workspace, user, "user_id").await?;
     }
     let at = now();
-    let mut call = Call {
+    let call = Call {
         external_id: text("external_id", input.external_id, 200)?,
         status,
         from_number: number(input.from_number, "from_number")?,
@@ -139,9 +170,8 @@ pub async fn log_call(store: &dyn Store, actor: &Actor, mut input: NewCall) -> A
             started_at,
         )
     };
-    call.blocked = is_blocked(store, actor.workspace, &call).await?;
     let events = initial_timeline(&call, &actor.label());
-    log(store, call, &print, &events).await
+    Ok(PreparedCall { call, events, fingerprint })
 }
 
 /// A call to start: logged as `initiated`, or with `integration_id` placed through Twilio.
