@@ -19,6 +19,8 @@ pub enum AppError {
     Forbidden { message: String, field: Option<&'static str> },
     #[error("no such call")]
     CallNotFound,
+    #[error("no such recording")]
+    RecordingNotFound,
     /// `field` names a user who is not a member of the workspace.
     #[error("{field}: not a member of this workspace")]
     UserNotFound { field: &'static str },

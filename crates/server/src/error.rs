@@ -246,6 +246,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Forbidden { message, field: None } => Self::forbidden(message),
             AppError::CallNotFound => Self::new(ErrorCode::CallNotFound, "no such call"),
+            AppError::RecordingNotFound => {
+                Self::new(ErrorCode::RecordingNotFound, "no such recording")
+            }
             AppError::UserNotFound { field } => Self::new(
                 ErrorCode::UserNotFound,
                 format!("{field}: not a member of this workspace"),

@@ -6,6 +6,7 @@ pub mod export;
 pub mod input;
 pub mod intake;
 pub mod outbound;
+pub mod recordings;
 pub mod search;
 pub mod stats;
 pub mod view;
