@@ -7,6 +7,7 @@
 //! fails the batch, and the committer then runs its reports one by one.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use callbase_domain::call::{
     Call, CallEvent, CallReport, CallStart, Counters, ReportedCall, RollupKey, apply_report,
@@ -39,6 +40,11 @@ type Group = (WorkspaceId, String);
 /// A call by its workspace, source and the source's id; a receipt likewise.
 type Key = (WorkspaceId, String, String);
 
+/// The call a job is about.
+fn call_key(job: &ReportJob<'_>) -> Key {
+    (job.workspace, job.report.source.as_str().to_owned(), job.report.external_id.clone())
+}
+
 /// Applies `jobs` in order through `tx` (inside the committer's transaction), answering each
 /// as `report_call` would have.
 pub(crate) async fn report_batch_on_sqlite(
@@ -58,7 +64,7 @@ pub(crate) async fn report_batch_on_sqlite(
     let mut answers = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
         let report = job.report;
-        let key = (job.workspace, report.source.as_str().to_owned(), report.external_id.clone());
+        let key = call_key(job);
         let receipt = (job.workspace, report.source.as_str().to_owned(), report.receipt.clone());
         let before = current.get(&key).or_else(|| stored.get(&key));
         if let Some(before) = before
@@ -165,7 +171,7 @@ async fn started_calls(
     let mut numbers: HashMap<WorkspaceId, Vec<(usize, E164)>> = HashMap::new();
     for (index, job) in jobs.iter().enumerate() {
         let report = job.report;
-        let key = (job.workspace, report.source.as_str().to_owned(), report.external_id.clone());
+        let key = call_key(job);
         if stored.contains_key(&key) || !firsts.insert(key) {
             continue;
         }
@@ -281,6 +287,13 @@ const CHANGEABLE: [&str; 34] = [
     "updated_at",
 ];
 
+/// Rewrites a stored call's changeable columns when its id is taken: written once.
+static UPSERT_TAIL: LazyLock<String> = LazyLock::new(|| {
+    let updates: Vec<String> =
+        CHANGEABLE.iter().map(|column| format!("{column} = excluded.{column}")).collect();
+    format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", "))
+});
+
 /// Writes `changed` (new and moved calls) in one statement per hundred: a new call is
 /// inserted, a stored one rewritten (the read of its row was in this transaction); then the
 /// tags of the `created` ones.
@@ -289,12 +302,10 @@ async fn write_calls(
     changed: &[&Call],
     created: &[&Call],
 ) -> StoreResult<()> {
-    let updates: Vec<String> =
-        CHANGEABLE.iter().map(|column| format!("{column} = excluded.{column}")).collect();
-    let tail = format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", "));
+    let tail = &*UPSERT_TAIL;
     for chunk in changed.chunks(CALLS_PER_STATEMENT) {
         let mut sql = multi_row_sql(CALL_INSERT_HEAD, 37, chunk.len(), false);
-        sql.push_str(&tail);
+        sql.push_str(tail);
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for call in chunk {
             query = bind_call!(query, *call);
